@@ -1,0 +1,42 @@
+/** Subscribers and delivery jobs: the data the DeliveryQueue port carries. */
+import type { EventType, WebhookEvent } from './events.ts';
+
+export interface SubscriberSecret {
+  /** `whsec_` + base64 of 32 random bytes. */
+  readonly secret: string;
+  /** ISO 8601; a previous secret keeps signing until then (rotation). Absent for the current secret. */
+  readonly expires?: string;
+}
+
+export interface Subscriber {
+  readonly id: string;
+  readonly url: string;
+  /** Event types this subscriber receives; empty means all. */
+  readonly events: readonly EventType[];
+  /** Current secret first, then previous ones still valid during rotation. */
+  readonly secrets: readonly SubscriberSecret[];
+  readonly status: 'active' | 'disabled';
+  readonly disabledReason?: string;
+  readonly created: string;
+}
+
+/** One (event, subscriber) delivery. `id` is derived from both, so enqueueing it twice is harmless. */
+export interface DeliveryJob {
+  readonly id: string;
+  readonly subscriberId: string;
+  readonly event: WebhookEvent;
+  /** Attempts made so far (0 before the first). */
+  readonly attempts: number;
+  /** ISO 8601: not to be attempted before this time. */
+  readonly notBefore: string;
+  readonly lastStatus?: number | null;
+  readonly lastError?: string;
+}
+
+/**
+ * Where delivery jobs wait: a durable outbox under the state root (local), or SQS (AWS).
+ * Enqueueing a job whose id is already queued must not produce a second, different delivery.
+ */
+export interface DeliveryQueue {
+  enqueue(jobs: readonly DeliveryJob[]): Promise<void>;
+}
