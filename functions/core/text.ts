@@ -1,0 +1,36 @@
+/** Text hygiene shared by normalization and rendering. Pure, linear-time (no backtracking regexes). */
+
+// XML 1.0 Char excludes C0 controls other than TAB/LF/CR, U+FFFE/U+FFFF and lone surrogates.
+const XML_INVALID =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// Zero-width and invisible formatting junk (ZWSP, ZWNJ, ZWJ kept only inside emoji sequences is not attempted:
+// ZWJ is kept because emoji sequences need it), BOM, soft hyphen, word joiner, bidi isolates left as they carry meaning.
+const INVISIBLE = /[\u200B\u200C\u2060\uFEFF\u00AD]/g;
+const C1_CONTROLS = /[\u0080-\u009F]/g;
+
+/** Removes characters that XML 1.0 forbids (C0 controls, U+FFFE/FFFF, lone surrogates). */
+export function stripXmlInvalid(value: string): string {
+  return value.replace(XML_INVALID, '');
+}
+
+/** NFC, XML-invalid, C1 control and zero-width characters removed; whitespace runs collapsed to one space; trimmed. */
+export function cleanText(value: string): string {
+  return stripXmlInvalid(value.normalize('NFC'))
+    .replace(INVISIBLE, '')
+    .replace(C1_CONTROLS, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const HTML_TEXT: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+const HTML_ATTR: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for an HTML/XML text node. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>]/g, (c) => HTML_TEXT[c] ?? c);
+}
+
+/** Escapes text for a quoted HTML/XML attribute value. */
+export function escapeAttr(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => HTML_ATTR[c] ?? c);
+}
