@@ -1,0 +1,39 @@
+/** From change events to delivery jobs: one per (event, subscriber whose filter matches). */
+import { createHash } from 'node:crypto';
+import type { DeliveryJob, Subscriber } from './delivery.ts';
+import type { WebhookEvent } from './events.ts';
+
+/** A stable job id: the same (event, subscriber) always maps to the same job, so re-enqueueing is harmless. */
+export function deliveryJobId(eventId: string, subscriberId: string): string {
+  const digest = createHash('sha256').update(`${eventId}\n${subscriberId}`, 'utf8').digest('hex');
+  return `job_${digest.slice(0, 32)}`;
+}
+
+/** True when the subscriber is active and asked for this event type (an empty filter means all types). */
+export function subscriberWants(subscriber: Subscriber, event: WebhookEvent): boolean {
+  if (subscriber.status !== 'active') return false;
+  return subscriber.events.length === 0 || subscriber.events.includes(event.type);
+}
+
+/**
+ * Delivery jobs for a batch of events: one per active subscriber whose filter matches each event, due `now`.
+ * `endpoint.test` events are addressed to one subscriber by `wirefeed subscribers test` and never fanned out.
+ */
+export function fanOut(events: readonly WebhookEvent[], subscribers: readonly Subscriber[], now: Date): DeliveryJob[] {
+  const notBefore = now.toISOString();
+  const jobs: DeliveryJob[] = [];
+  for (const event of events) {
+    if (event.type === 'endpoint.test') continue;
+    for (const subscriber of subscribers) {
+      if (!subscriberWants(subscriber, event)) continue;
+      jobs.push({
+        id: deliveryJobId(event.id, subscriber.id),
+        subscriberId: subscriber.id,
+        event,
+        attempts: 0,
+        notBefore,
+      });
+    }
+  }
+  return jobs;
+}
