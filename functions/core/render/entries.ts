@@ -1,0 +1,98 @@
+/** Shared by every renderer: entry order, the item HTML, and text hygiene applied to every string we emit. */
+import type { Block, FeedEntry, Site } from '../article.ts';
+import { escapeHtml, stripXmlInvalid } from '../text.ts';
+
+/**
+ * Dated moment used as the feed-level `updated` of a feed with no items. Atom requires a date and "now" would
+ * make two builds differ, so it is a fixed instant; 2000-01-01 predates anything wirefeed can publish, so the
+ * first real article always moves it forward, and unlike the Unix epoch no reader mistakes it for "no date".
+ */
+export const EMPTY_FEED_UPDATED = '2000-01-01T00:00:00.000Z';
+
+function timeOf(iso: string): number {
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) throw new RangeError(`not an ISO 8601 date: ${JSON.stringify(iso)}`);
+  return time;
+}
+
+/** ISO 8601 in UTC with milliseconds, the one spelling every output uses. */
+export function toUtcIso(iso: string): string {
+  return new Date(timeOf(iso)).toISOString();
+}
+
+/**
+ * Newest first by `published`, ties broken by id so the order never depends on input order.
+ * Returns a new array; the input is not modified.
+ */
+export function sortNewestFirst(entries: readonly FeedEntry[]): FeedEntry[] {
+  return entries
+    .map((entry) => ({ entry, time: timeOf(entry.published) }))
+    .sort((a, b) => {
+      if (a.time !== b.time) return b.time - a.time;
+      const x = a.entry.article.id;
+      const y = b.entry.article.id;
+      return x < y ? -1 : x > y ? 1 : 0;
+    })
+    .map(({ entry }) => entry);
+}
+
+/** The feed's own `updated`: the latest `updated` among its items, or the fixed empty-feed instant. */
+export function feedUpdated(entries: readonly FeedEntry[]): string {
+  let latest: number | null = null;
+  for (const entry of entries) {
+    const time = timeOf(entry.updated);
+    if (latest === null || time > latest) latest = time;
+  }
+  return latest === null ? EMPTY_FEED_UPDATED : new Date(latest).toISOString();
+}
+
+/** Removes XML-invalid characters; every string that reaches an output passes through here. */
+export function clean(value: string): string {
+  return stripXmlInvalid(value);
+}
+
+/** Category first, then tags, without duplicates, cleaned. */
+export function termsOf(entry: FeedEntry): string[] {
+  const { category, tags } = entry.article;
+  const terms = [...(category === null ? [] : [category]), ...tags].map(clean).filter((t) => t.trim() !== '');
+  return [...new Set(terms)];
+}
+
+/** Authors of an entry, falling back to the site author so every item has one (Atom requires it). */
+export function authorsOf(site: Site, entry: FeedEntry): Site['author'][] {
+  const names = entry.article.authors.map(clean).filter((n) => n.trim() !== '');
+  return names.length > 0 ? names.map((name) => ({ name })) : [site.author];
+}
+
+function renderBlock(block: Block): string {
+  switch (block.type) {
+    case 'paragraph':
+      return `<p>${clean(block.html)}</p>`;
+    case 'heading':
+      return `<h${block.level}>${clean(block.html)}</h${block.level}>`;
+    case 'quote':
+      return `<blockquote><p>${clean(block.html)}</p></blockquote>`;
+    case 'list': {
+      const tag = block.ordered ? 'ol' : 'ul';
+      return `<${tag}>${block.items.map((item) => `<li>${clean(item.html)}</li>`).join('')}</${tag}>`;
+    }
+  }
+}
+
+/** Key points as a list (plain text, escaped here), each on its own line. */
+export function renderKeyPointsHtml(keyPoints: readonly string[]): string {
+  if (keyPoints.length === 0) return '';
+  return `<ul class="key-points">\n${keyPoints.map((p) => `<li>${escapeHtml(clean(p))}</li>`).join('\n')}\n</ul>`;
+}
+
+/** Body blocks as HTML, one per line. Block `html` is already safe inline HTML (see article.ts). */
+export function renderBodyHtml(body: readonly Block[]): string {
+  return body.map(renderBlock).join('\n');
+}
+
+/** The full item content of a feed: key points as a list at the top, then the body. */
+export function renderContentHtml(entry: FeedEntry): string {
+  return [renderKeyPointsHtml(entry.article.keyPoints), renderBodyHtml(entry.article.body)]
+    .filter((part) => part !== '')
+    .join('\n');
+}

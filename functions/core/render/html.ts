@@ -1,0 +1,143 @@
+/** HTML pages: the index (`index.html`) and one page per article (`articles/<id>.html`). Valid HTML5, no scripts. */
+import { articleUrl, type FeedEntry, feedUrls, type Site } from '../article.ts';
+import { escapeAttr, escapeHtml } from '../text.ts';
+import { authorsOf, clean, renderBodyHtml, renderKeyPointsHtml, toUtcIso } from './entries.ts';
+
+const STYLE = `body{max-width:42rem;margin:2rem auto;padding:0 1rem;font:1.05rem/1.6 system-ui,sans-serif;color:#222;background:#fff}
+h1,h2,h3{line-height:1.25}
+a{color:#0645ad}
+.meta,.terms{color:#555;font-size:.9rem}
+.key-points{background:#f5f5f5;padding:.75rem 1rem .75rem 2rem;border-radius:.25rem}
+blockquote{margin:1rem 0;padding-left:1rem;border-left:3px solid #ccc;color:#444}
+ol.articles{list-style:none;padding:0}
+ol.articles li{margin:0 0 1.25rem}
+nav{margin:2rem 0;font-size:.9rem}`;
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** "1 March 2024", in UTC, independent of the machine's locale and time zone. */
+function formatDate(iso: string): string {
+  const date = new Date(toUtcIso(iso));
+  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
+}
+
+function esc(value: string): string {
+  return escapeHtml(clean(value));
+}
+
+function attr(value: string): string {
+  return escapeAttr(clean(value));
+}
+
+/** "By A", "By A and B", "By A, B and C". */
+function byline(names: readonly string[]): string {
+  if (names.length <= 1) return `By ${names.join('')}`;
+  return `By ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+function feedAlternates(site: Site): string {
+  const urls = feedUrls(site);
+  const title = attr(site.title);
+  return [
+    `<link rel="alternate" type="application/rss+xml" title="${title} (RSS)" href="${attr(urls.rss)}">`,
+    `<link rel="alternate" type="application/atom+xml" title="${title} (Atom)" href="${attr(urls.atom)}">`,
+    `<link rel="alternate" type="application/feed+json" title="${title} (JSON Feed)" href="${attr(urls.json)}">`,
+  ].join('\n');
+}
+
+function page(site: Site, options: { title: string; head: string; main: string }): string {
+  return `<!DOCTYPE html>
+<html lang="${attr(site.language)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(options.title)}</title>
+${options.head}
+<style>
+${STYLE}
+</style>
+</head>
+<body>
+${options.main}
+</body>
+</html>
+`;
+}
+
+function relativeArticleHref(id: string): string {
+  return `articles/${encodeURIComponent(id)}.html`;
+}
+
+function meta(site: Site, entry: FeedEntry): string {
+  const names = authorsOf(site, entry).map((a) => a.name);
+  return `${esc(byline(names))} · <time datetime="${attr(toUtcIso(entry.published))}">${esc(formatDate(entry.published))}</time>`;
+}
+
+/** `index.html`: every entry, in the order given (callers pass them newest first), with feed autodiscovery. */
+export function renderIndexHtml(site: Site, entries: readonly FeedEntry[]): string {
+  const urls = feedUrls(site);
+  const items = entries.map((entry) => {
+    const { article } = entry;
+    return `<li>
+<h2><a href="${attr(relativeArticleHref(article.id))}">${esc(article.title)}</a></h2>
+<p class="meta">${meta(site, entry)}</p>
+<p>${esc(article.summary)}</p>
+</li>`;
+  });
+  const list = items.length === 0 ? '<p>No articles yet.</p>' : `<ol class="articles">\n${items.join('\n')}\n</ol>`;
+  const description = site.description === '' ? '' : `\n<p>${esc(site.description)}</p>`;
+  return page(site, {
+    title: site.title,
+    head: `${feedAlternates(site)}\n<link rel="canonical" href="${attr(urls.home)}">`,
+    main: `<header>
+<h1>${esc(site.title)}</h1>${description}
+</header>
+<main>
+${list}
+</main>
+<footer>
+<nav>Subscribe: <a href="feed.xml">RSS</a> · <a href="atom.xml">Atom</a> · <a href="feed.json">JSON Feed</a></nav>
+</footer>`,
+  });
+}
+
+/** `articles/<id>.html`: title, byline, date, key points, body, category and tags, links back. */
+export function renderArticleHtml(site: Site, entry: FeedEntry): string {
+  const { article } = entry;
+  const tagList = [...new Set(article.tags.map(clean))].filter((t) => t.trim() !== '' && t !== article.category);
+  const keyPoints = renderKeyPointsHtml(article.keyPoints);
+  const updated =
+    toUtcIso(entry.updated) === toUtcIso(entry.published)
+      ? ''
+      : ` · updated <time datetime="${attr(toUtcIso(entry.updated))}">${esc(formatDate(entry.updated))}</time>`;
+  const category = article.category === null ? '' : `<p class="terms">Category: ${esc(article.category)}</p>\n`;
+  const tags = tagList.length === 0 ? '' : `<p class="terms">Tags: ${tagList.map(esc).join(', ')}</p>\n`;
+  return page(site, {
+    title: `${article.title} · ${site.title}`,
+    head: `${feedAlternates(site)}\n<link rel="canonical" href="${attr(articleUrl(site, article.id))}">`,
+    main: `<nav><a href="../index.html">${esc(site.title)}</a></nav>
+<main>
+<article>
+<h1>${esc(article.title)}</h1>
+<p class="meta">${meta(site, entry)}${updated}</p>
+${keyPoints === '' ? '' : `${keyPoints}\n`}${renderBodyHtml(article.body)}
+${category}${tags}</article>
+</main>
+<footer>
+<nav><a href="../index.html">All articles</a> · <a href="../feed.xml">RSS</a> · <a href="../atom.xml">Atom</a> · <a href="../feed.json">JSON Feed</a></nav>
+</footer>`,
+  });
+}

@@ -1,0 +1,137 @@
+/** Hand-built sites and entries with pinned dates, independent of normalization. */
+import type { Article, Block, FeedEntry, Site } from '../../functions/core/article.ts';
+
+export const sampleSite: Site = Object.freeze({
+  title: 'Wirefeed Sample News',
+  siteUrl: 'https://news.example.com',
+  description: 'Analysis & reporting, sampled.',
+  language: 'en',
+  author: Object.freeze({ name: 'Sample Desk', email: 'desk@news.example.com', url: 'https://news.example.com/about' }),
+  itemLimit: 50,
+  hubs: Object.freeze(['https://hub.example.com/', 'https://websub.example.org/hub?x=1&y=2']),
+});
+
+const paragraph = (text: string, html = text): Block => ({ type: 'paragraph', text, html });
+
+/** Builds an Article with defaults for the fields a test does not care about. */
+export function makeArticle(fields: Partial<Article> & Pick<Article, 'id' | 'title'>): Article {
+  return {
+    summary: `Summary of ${fields.title}.`,
+    keyPoints: [],
+    authors: [],
+    category: null,
+    tags: [],
+    published: null,
+    updated: null,
+    body: [paragraph(`Body of ${fields.title}.`)],
+    dropped: [],
+    contentHash: `hash-${fields.id}`,
+    source: `articles/${fields.id}.txt`,
+    format: 'txt',
+    ...fields,
+  };
+}
+
+export function makeEntry(article: Article, published: string, updated = published): FeedEntry {
+  return { article, published, updated };
+}
+
+/**
+ * Four entries, deliberately not in date order; two share a publication instant (tie broken by id).
+ * Newest first by published: putin-china (03-14), rates-qa and zz-tied (both 03-10, by id), cjk-report (03-01).
+ */
+export function sampleEntries(): FeedEntry[] {
+  return [
+    makeEntry(
+      makeArticle({
+        id: 'cjk-report',
+        title: 'Пекин и Москва: 北京与莫斯科 🌏',
+        summary: 'A report in three scripts, with an emoji.',
+        body: [paragraph('Текст на русском. 中文文本。 نص عربي من اليمين إلى اليسار.')],
+        tags: ['asia', 'europe'],
+      }),
+      '2024-03-01T08:00:00Z',
+    ),
+    makeEntry(
+      makeArticle({
+        id: 'putin-china',
+        title: 'Putin wants three things from China, analyst says',
+        summary: 'An analyst says that Putin seeks three things from Xi.',
+        keyPoints: ['Energy deals', 'Technology', 'Political cover'],
+        authors: ['Sumathi Bala'],
+        category: 'Politics',
+        tags: ['russia', 'china'],
+        body: [
+          paragraph('Russian President Vladimir Putin arrived in Beijing on Thursday.'),
+          { type: 'heading', level: 2, text: 'Mounting pressure', html: 'Mounting pressure' },
+          paragraph(
+            'The visit comes as the West’s $60 billion package lands.',
+            'The visit comes as the <em>West’s</em> $60 billion package lands.',
+          ),
+        ],
+      }),
+      '2024-03-14T06:30:00Z',
+      '2024-03-15T09:00:00Z',
+    ),
+    makeEntry(
+      makeArticle({
+        id: 'zz-tied',
+        title: 'A story published at the same instant',
+        authors: ['Ann Lee', 'Bo Chen', 'Cy Diaz'],
+        body: [
+          { type: 'quote', text: 'Quoted words.', html: 'Quoted words.' },
+          {
+            type: 'list',
+            ordered: true,
+            items: [
+              { text: 'one', html: 'one' },
+              { text: 'two', html: '<strong>two</strong>' },
+            ],
+          },
+        ],
+      }),
+      '2024-03-10T12:00:00Z',
+    ),
+    makeEntry(
+      makeArticle({
+        id: 'rates-qa',
+        title: 'Q&A: "Rates" won’t fall <yet>',
+        summary: 'Fed officials & markets disagree on "when".',
+        authors: ['Dana O’Neil'],
+        category: 'Markets & Economy',
+        tags: ['rates', 'Markets & Economy'],
+        body: [
+          paragraph(
+            'See the chart at example.org.',
+            'See the <a href="https://example.org/chart?a=1&amp;b=2">chart</a> at example.org.',
+          ),
+        ],
+      }),
+      '2024-03-10T12:00:00Z',
+      '2024-03-10T12:00:00Z',
+    ),
+  ];
+}
+
+/** An entry carrying every kind of hostile text at once. */
+export function hostileEntry(): FeedEntry {
+  const nasty =
+    'x <script>alert("x")</script> & ]]> ]]> "dq" \'sq\' \u0000\u0001\u0008\u000B\u001F\uFFFE\uFFFF\uD800 🎉 中文 Русский עברית';
+  return makeEntry(
+    makeArticle({
+      id: 'hostile',
+      title: `Title ${nasty}`,
+      summary: `Summary ${nasty}`,
+      keyPoints: [`Point ${nasty}`],
+      authors: [`Author ${nasty}`],
+      category: `Cat ${nasty}`,
+      tags: [`tag ${nasty}`, 'a<b', 'q"uote'],
+      body: [
+        { type: 'paragraph', text: nasty, html: `${nasty.replace(/&/g, '&amp;').replace(/</g, '&lt;')} ]]> end` },
+        { type: 'heading', level: 3, text: 'h', html: 'Heading ]]> \u0007' },
+      ],
+    }),
+    '2024-02-01T00:00:00Z',
+    '2024-02-02T00:00:00Z',
+  );
+}
