@@ -13,6 +13,14 @@ export function stripXmlInvalid(value: string): string {
   return value.replace(XML_INVALID, '');
 }
 
+/**
+ * Removes zero-width/invisible formatting characters and C1 controls but keeps line breaks and tabs, so a whole
+ * document can be cleaned once before it is split into lines.
+ */
+export function stripInvisible(value: string): string {
+  return value.replace(INVISIBLE, '').replace(C1_CONTROLS, '');
+}
+
 /** NFC, XML-invalid, C1 control and zero-width characters removed; whitespace runs collapsed to one space; trimmed. */
 export function cleanText(value: string): string {
   return stripXmlInvalid(value.normalize('NFC'))

@@ -1,0 +1,406 @@
+/**
+ * Publish: content store → normalize → render → write changed bytes → state + outbox → delivery queue.
+ * The same function runs in the CLI (directories) and in the PublishFunction Lambda (S3).
+ *
+ * Crash safety: state caches (normalized articles, feed window) are validated by content hash, so
+ * writing them early is harmless; output files are written before the manifest that records them;
+ * events are stored in the manifest (`pending`) before they are handed to the queue and cleared only
+ * after. A crash anywhere leaves the previous manifest or the new one, and the next run converges to
+ * the same files and the same event ids.
+ */
+import type { Article, FeedEntry, OutputFile, Site } from '../core/article.ts';
+import { articleUrl, feedUrls } from '../core/article.ts';
+import { mapLimit } from '../core/concurrency.ts';
+import type { DeliveryQueue } from '../core/delivery.ts';
+import { diffArticles } from '../core/diff.ts';
+import { ConfigError, InvalidArticleError, WirefeedError } from '../core/errors.ts';
+import type { WebhookEvent } from '../core/events.ts';
+import { fanOut } from '../core/fan-out.ts';
+import { sha256 } from '../core/hash.ts';
+import type { ArticleRecord, Manifest, SourceRecord } from '../core/manifest.ts';
+import { emptyManifest, MANIFEST_VERSION, parseManifest, serializeManifest } from '../core/manifest.ts';
+import { normalizeArticle } from '../core/normalize.ts';
+import type { Clock, ObjectStore } from '../core/ports.ts';
+import { renderArticlePage, renderFeeds, renderIndex } from '../core/render/index.ts';
+import { parseSite } from '../core/site.ts';
+import { SubscriberRepository } from './subscribers.ts';
+
+/** Bump when rendered output changes shape, so existing sites are re-rendered whole. */
+export const RENDER_VERSION = '1';
+
+export const MANIFEST_KEY = 'manifest.json';
+export const WINDOW_KEY = 'feed-window.json';
+export const ARTICLE_CACHE_PREFIX = 'articles/';
+export const SITE_KEY = 'site.json';
+export const SOURCE_PREFIX = 'articles/';
+const FEED_PATHS = ['feed.xml', 'atom.xml', 'feed.json'];
+const INDEX_PATH = 'index.html';
+/** Sources normalized and written per step; bounds memory on large corpora. */
+const CHUNK = 64;
+const IO_CONCURRENCY = 16;
+
+export interface PublishPorts {
+  /** `site.json` at its root, article sources under `articles/`. */
+  readonly content: ObjectStore;
+  readonly output: ObjectStore;
+  readonly state: ObjectStore;
+  readonly queue: DeliveryQueue;
+  readonly clock: Clock;
+}
+
+export interface PublishProgress {
+  readonly phase: 'normalize';
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface PublishOptions {
+  /** Overrides `siteUrl` from site.json (e.g. the CloudFront URL in AWS). */
+  readonly siteUrl?: string;
+  readonly onProgress?: (progress: PublishProgress) => void;
+}
+
+export interface RejectedSource {
+  readonly file: string;
+  readonly reason: string;
+}
+
+export interface PublishResult {
+  /** Articles published after this run. */
+  readonly articles: number;
+  readonly rejected: readonly RejectedSource[];
+  /** Output paths written by this run. */
+  readonly written: readonly string[];
+  /** Output files already published with identical bytes. */
+  readonly unchanged: number;
+  /** Output paths deleted by this run. */
+  readonly deleted: readonly string[];
+  /** Change events this run produced (the outbox also re-hands any left pending by an interrupted run). */
+  readonly events: readonly WebhookEvent[];
+}
+
+/** Reads and validates `site.json` from the content store. */
+export async function loadSite(content: ObjectStore, siteUrl?: string): Promise<Site> {
+  const location = `${content.location}/${SITE_KEY}`;
+  const object = await content.get(SITE_KEY);
+  if (object === null) throw new ConfigError(`${location}: not found`);
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(object.body));
+  } catch (error) {
+    throw new ConfigError(`${location}: not valid UTF-8 JSON`, { cause: error });
+  }
+  return parseSite(value, location, siteUrl);
+}
+
+async function loadManifest(state: ObjectStore): Promise<Manifest> {
+  const object = await state.get(MANIFEST_KEY);
+  if (object === null) return emptyManifest();
+  return parseManifest(Buffer.from(object.body).toString('utf8'), `${state.location}/${MANIFEST_KEY}`);
+}
+
+/** Newest first; ties broken by id so the order is total and deterministic. */
+function compareRecords(a: ArticleRecord, b: ArticleRecord): number {
+  if (a.published !== b.published) return a.published < b.published ? 1 : -1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function entryOf(article: Article, record: ArticleRecord): FeedEntry {
+  return { article, published: record.published, updated: record.updated };
+}
+
+/** The index lists every article but needs only its headline fields, which the manifest keeps. */
+function headlineEntry(record: ArticleRecord): FeedEntry {
+  const article: Article = {
+    id: record.id,
+    title: record.title,
+    summary: record.summary,
+    keyPoints: [],
+    authors: record.authors,
+    category: record.category,
+    tags: [],
+    published: record.published,
+    updated: record.updated,
+    body: [],
+    dropped: [],
+    contentHash: record.contentHash,
+    source: record.source,
+    format: record.source.endsWith('.txt') ? 'txt' : 'md',
+  };
+  return entryOf(article, record);
+}
+
+function isSourceKey(key: string): boolean {
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  return !name.startsWith('.') && !name.endsWith('~');
+}
+
+function maxIso(a: string, b: string): string {
+  return a > b ? a : b;
+}
+
+/** Publishes the content store to the output store; see the module comment for the guarantees. */
+export async function publish(ports: PublishPorts, options: PublishOptions = {}): Promise<PublishResult> {
+  const { content, output, state, clock } = ports;
+  const now = clock.now().toISOString();
+  const site = await loadSite(content, options.siteUrl);
+  const siteHash = sha256(JSON.stringify(site));
+  const previous = await loadManifest(state);
+
+  // A site or renderer change re-renders everything; so does an output root that lost its files.
+  let previousFiles = previous.files;
+  if (Object.keys(previousFiles).length > 0 && (await output.head(INDEX_PATH)) === null) previousFiles = {};
+  const full =
+    previous.renderVersion !== RENDER_VERSION ||
+    previous.siteHash !== siteHash ||
+    Object.keys(previousFiles).length === 0;
+
+  const listed: { key: string; etag: string }[] = [];
+  for await (const info of content.list(SOURCE_PREFIX)) if (isSourceKey(info.key)) listed.push(info);
+
+  const sources: Record<string, SourceRecord> = {};
+  const records: Record<string, ArticleRecord> = {};
+  const owner = new Map<string, string>(); // article id → source key
+  const rejected: RejectedSource[] = [];
+  const changed: { key: string; etag: string }[] = [];
+
+  for (const { key, etag } of listed) {
+    const before = previous.sources[key];
+    if (!full && before !== undefined && before.etag === etag) {
+      sources[key] = before;
+      if (before.error !== undefined) rejected.push({ file: key, reason: before.error });
+      const record = before.id === null ? undefined : previous.articles[before.id];
+      if (record !== undefined && !owner.has(record.id)) {
+        records[record.id] = record;
+        owner.set(record.id, key);
+      }
+    } else {
+      changed.push({ key, etag });
+    }
+  }
+
+  const writtenFiles: Record<string, string> = { ...previousFiles };
+  const written: string[] = [];
+  const writeIfChanged = async (file: OutputFile): Promise<void> => {
+    const hash = sha256(file.body);
+    if (writtenFiles[file.path] === hash) return;
+    await output.put(file.path, file.body, { contentType: file.contentType, cacheControl: file.cacheControl });
+    writtenFiles[file.path] = hash;
+    written.push(file.path);
+  };
+
+  // Freshly normalized articles that may belong in the feed window (the newest `itemLimit`).
+  let fresh: { article: Article; record: ArticleRecord }[] = [];
+  let contentChanged = false;
+
+  for (let start = 0; start < changed.length; start += CHUNK) {
+    const chunk = changed.slice(start, start + CHUNK);
+    const results = await mapLimit(chunk, IO_CONCURRENCY, async ({ key, etag }) => {
+      const object = await content.get(key);
+      if (object === null) return { key, etag, error: 'disappeared while publishing' };
+      try {
+        return { key, etag: object.etag, article: normalizeArticle(object.body, { path: key }) };
+      } catch (error) {
+        if (error instanceof InvalidArticleError) return { key, etag: object.etag, error: error.reason };
+        throw error;
+      }
+    });
+
+    const accepted: { article: Article; record: ArticleRecord }[] = [];
+    for (const result of results) {
+      const before = previous.sources[result.key];
+      if (result.article === undefined) {
+        // Rejected: the last good version (if any) stays published.
+        const reason = result.error ?? 'rejected';
+        rejected.push({ file: result.key, reason });
+        sources[result.key] = { etag: result.etag, id: before?.id ?? null, error: reason };
+        const kept = before?.id == null ? undefined : previous.articles[before.id];
+        if (kept !== undefined && !owner.has(kept.id)) {
+          records[kept.id] = kept;
+          owner.set(kept.id, result.key);
+        }
+        continue;
+      }
+      const article = result.article;
+      const holder = owner.get(article.id);
+      if (holder !== undefined) {
+        const reason = `duplicate article id "${article.id}" (already published from ${holder})`;
+        rejected.push({ file: result.key, reason });
+        sources[result.key] = { etag: result.etag, id: null, error: reason };
+        continue;
+      }
+      const prior = previous.articles[article.id];
+      const firstSeen = prior?.firstSeen ?? now;
+      const published = article.published ?? firstSeen;
+      const same = prior !== undefined && prior.contentHash === article.contentHash;
+      const updated = maxIso(
+        article.updated ?? (same ? prior.updated : prior === undefined ? published : now),
+        published,
+      );
+      const record: ArticleRecord = {
+        id: article.id,
+        source: result.key,
+        contentHash: article.contentHash,
+        firstSeen,
+        published,
+        updated,
+        title: article.title,
+        summary: article.summary,
+        authors: article.authors,
+        category: article.category,
+      };
+      if (!same) contentChanged = true;
+      records[article.id] = record;
+      owner.set(article.id, result.key);
+      sources[result.key] = { etag: result.etag, id: article.id };
+      accepted.push({ article, record });
+    }
+
+    await mapLimit(accepted, IO_CONCURRENCY, async ({ article, record }) => {
+      const prior = previous.articles[article.id];
+      if (prior?.contentHash !== article.contentHash || full) {
+        await state.put(`${ARTICLE_CACHE_PREFIX}${article.id}.json`, JSON.stringify(article), {
+          contentType: 'application/json',
+        });
+      }
+      await writeIfChanged(renderArticlePage(site, entryOf(article, record)));
+    });
+
+    fresh = [...fresh, ...accepted].sort((a, b) => compareRecords(a.record, b.record)).slice(0, site.itemLimit);
+    options.onProgress?.({ phase: 'normalize', done: Math.min(start + CHUNK, changed.length), total: changed.length });
+  }
+
+  const removedIds = Object.keys(previous.articles).filter((id) => !(id in records));
+  const anythingChanged = full || contentChanged || removedIds.length > 0;
+
+  let windowArticles: Article[] | null = null;
+  const windowCache: { text?: string | null } = {};
+  let feedsChanged = false;
+  const deleted: string[] = [];
+  if (anythingChanged) {
+    const ordered = Object.values(records).sort(compareRecords);
+    const windowRecords = ordered.slice(0, site.itemLimit);
+    windowArticles = await loadWindow(state, content, windowRecords, fresh, windowCache);
+    const entries = windowRecords.map((record, i) => entryOf(windowArticles?.[i] as Article, record));
+    const feedFiles = renderFeeds(site, entries);
+    for (const file of feedFiles) {
+      const before = written.length;
+      await writeIfChanged(file);
+      if (written.length > before) feedsChanged = true;
+    }
+    await writeIfChanged(renderIndex(site, ordered.map(headlineEntry)));
+    // Pages go only after the feeds stop linking to them.
+    for (const id of removedIds) {
+      const path = `articles/${id}.html`;
+      await output.delete(path);
+      delete writtenFiles[path];
+      deleted.push(path);
+    }
+  }
+
+  const urls = feedUrls(site);
+  const feedFilesHash = feedsChanged ? sha256(FEED_PATHS.map((p) => writtenFiles[p] ?? '').join('\n')) : null;
+  const events = diffArticles(previous.articles, records, {
+    feeds: urls,
+    articleUrl: (id) => articleUrl(site, id),
+    timestamp: now,
+    feedFilesHash,
+  });
+
+  const pendingIds = new Set(previous.pending.map((e) => e.id));
+  const pending = [...previous.pending, ...events.filter((e) => !pendingIds.has(e.id))];
+  const next: Manifest = {
+    version: MANIFEST_VERSION,
+    renderVersion: RENDER_VERSION,
+    siteHash,
+    sources,
+    articles: records,
+    files: writtenFiles,
+    pending,
+  };
+
+  if (windowArticles !== null) {
+    const body = JSON.stringify(windowArticles);
+    const before = windowCache.text === undefined ? await readText(state, WINDOW_KEY) : windowCache.text;
+    if (body !== before) await state.put(WINDOW_KEY, body, { contentType: 'application/json' });
+  }
+  const serialized = serializeManifest(next);
+  if (serialized !== serializeManifest(previous)) {
+    await state.put(MANIFEST_KEY, serialized, { contentType: 'application/json' });
+  }
+
+  if (pending.length > 0) {
+    const subscribers = await new SubscriberRepository(state).list();
+    const jobs = fanOut(pending, subscribers, clock.now());
+    if (jobs.length > 0) await ports.queue.enqueue(jobs);
+    await state.put(MANIFEST_KEY, serializeManifest({ ...next, pending: [] }), { contentType: 'application/json' });
+  }
+
+  return {
+    articles: Object.keys(records).length,
+    rejected,
+    written,
+    unchanged: Object.keys(writtenFiles).length - written.length,
+    deleted,
+    events,
+  };
+}
+
+async function readText(store: ObjectStore, key: string): Promise<string | null> {
+  const object = await store.get(key);
+  return object === null ? null : Buffer.from(object.body).toString('utf8');
+}
+
+/**
+ * Full articles for the feed window, in window order: freshly normalized ones, else the previous
+ * window, else the per-article cache — each accepted only when its content hash matches the record.
+ */
+async function loadWindow(
+  state: ObjectStore,
+  content: ObjectStore,
+  windowRecords: readonly ArticleRecord[],
+  fresh: readonly { article: Article }[],
+  windowCache: { text?: string | null },
+): Promise<Article[]> {
+  const known = new Map<string, Article>();
+  for (const { article } of fresh) known.set(article.id, article);
+  const missing = () => windowRecords.filter((r) => known.get(r.id)?.contentHash !== r.contentHash);
+  if (missing().length > 0) {
+    windowCache.text = await readText(state, WINDOW_KEY);
+    if (windowCache.text !== null) {
+      try {
+        for (const article of JSON.parse(windowCache.text) as Article[]) {
+          if (!known.has(article.id)) known.set(article.id, article);
+        }
+      } catch {
+        // A damaged window cache is only a cache: the per-article cache below fills the gaps.
+      }
+    }
+  }
+  await mapLimit(missing(), IO_CONCURRENCY, async (record) => {
+    const cached = await state.get(`${ARTICLE_CACHE_PREFIX}${record.id}.json`);
+    const article = cached === null ? null : (JSON.parse(Buffer.from(cached.body).toString('utf8')) as Article);
+    if (article?.contentHash === record.contentHash) {
+      known.set(record.id, article);
+      return;
+    }
+    const source = await content.get(record.source);
+    const renormalized = source === null ? null : safeNormalize(source.body, record.source);
+    if (renormalized?.contentHash !== record.contentHash) {
+      throw new WirefeedError(
+        `${state.location}/${ARTICLE_CACHE_PREFIX}${record.id}.json: cached article is missing or stale and ${record.source} no longer reproduces it`,
+      );
+    }
+    known.set(record.id, renormalized);
+  });
+  return windowRecords.map((r) => known.get(r.id) as Article);
+}
+
+function safeNormalize(body: Uint8Array, path: string): Article | null {
+  try {
+    return normalizeArticle(body, { path });
+  } catch (error) {
+    if (error instanceof InvalidArticleError) return null;
+    throw error;
+  }
+}
