@@ -40,3 +40,19 @@ export interface DeliveryJob {
 export interface DeliveryQueue {
   enqueue(jobs: readonly DeliveryJob[]): Promise<void>;
 }
+
+/** One delivery attempt as recorded in the attempt log. Never carries a secret. */
+export interface DeliveryAttempt {
+  readonly jobId: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly subscriberId: string;
+  /** 1 for the first try. */
+  readonly attempt: number;
+  /** ISO 8601 time the attempt started. */
+  readonly time: string;
+  readonly status: number | null;
+  readonly latencyMs: number;
+  readonly error?: string;
+  readonly outcome: 'delivered' | 'retry' | 'dead' | 'dropped';
+}
