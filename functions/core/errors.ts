@@ -25,6 +25,8 @@ export class NotUtf8Error extends InvalidArticleError {}
 export class NoTitleError extends InvalidArticleError {}
 export class ArticleTooLargeError extends InvalidArticleError {}
 export class FrontMatterError extends InvalidArticleError {}
+/** The file's extension is not one wirefeed reads (`.txt`, `.md`, `.markdown`). */
+export class UnsupportedFileTypeError extends InvalidArticleError {}
 
 /** `content/site.json` or an environment variable is missing or malformed. */
 export class ConfigError extends WirefeedError {}
@@ -68,4 +70,20 @@ export class DeliveryError extends WirefeedError {
 
 export function isWirefeedError(error: unknown): error is WirefeedError {
   return error instanceof WirefeedError;
+}
+
+/** A DeliveryQueue operation failed. `queue` names the queue (e.g. its URL); `operation` e.g. `SendMessageBatch`. */
+export class QueueError extends WirefeedError {
+  readonly queue: string;
+  readonly operation: string;
+  constructor(
+    operation: string,
+    queue: string,
+    reason: string,
+    options: { cause?: unknown; retryable?: boolean } = {},
+  ) {
+    super(`${operation} ${queue}: ${reason}`, options);
+    this.operation = operation;
+    this.queue = queue;
+  }
 }
