@@ -5,7 +5,8 @@ import type { WebhookEvent } from './events.ts';
 
 /** A stable job id: the same (event, subscriber) always maps to the same job, so re-enqueueing is harmless. */
 export function deliveryJobId(eventId: string, subscriberId: string): string {
-  const digest = createHash('sha256').update(`${eventId}\n${subscriberId}`, 'utf8').digest('hex');
+  // Length-prefixed so that no choice of separator inside an id can make two pairs collide.
+  const digest = createHash('sha256').update(`${eventId.length}:${eventId}:${subscriberId}`, 'utf8').digest('hex');
   return `job_${digest.slice(0, 32)}`;
 }
 

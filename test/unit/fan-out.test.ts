@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import type { Subscriber } from '../../functions/core/delivery.ts';
+import type { WebhookEvent } from '../../functions/core/events.ts';
+import { deliveryJobId, fanOut } from '../../functions/core/fan-out.ts';
+
+const feeds = { rss: 'r', atom: 'a', json: 'j', home: 'h' };
+const article = (id: string, type: 'article.published' | 'article.updated' | 'article.deleted'): WebhookEvent => ({
+  id: `evt_${type}_${id}`,
+  type,
+  timestamp: '2024-05-01T00:00:00.000Z',
+  data: {
+    id,
+    title: id,
+    summary: '',
+    url: `https://x/${id}`,
+    published: '2024-05-01T00:00:00.000Z',
+    updated: '2024-05-01T00:00:00.000Z',
+    authors: [],
+    category: null,
+    feeds,
+  },
+});
+const subscriber = (id: string, events: Subscriber['events'], status: Subscriber['status'] = 'active'): Subscriber => ({
+  id,
+  url: `https://${id}.example.com/`,
+  events,
+  secrets: [{ secret: 'whsec_AAAA' }],
+  status,
+  created: '2024-01-01T00:00:00.000Z',
+});
+const now = new Date('2024-05-02T03:04:05.000Z');
+
+describe('fanOut', () => {
+  it('makes one job per event and matching active subscriber, due now, with no attempts yet', () => {
+    const events = [article('a', 'article.published'), article('b', 'article.deleted')];
+    const subs = [
+      subscriber('sub_all', []),
+      subscriber('sub_pub', ['article.published']),
+      subscriber('sub_off', [], 'disabled'),
+    ];
+    const jobs = fanOut(events, subs, now);
+    expect(jobs.map((j) => [j.event.id, j.subscriberId])).toEqual([
+      ['evt_article.published_a', 'sub_all'],
+      ['evt_article.published_a', 'sub_pub'],
+      ['evt_article.deleted_b', 'sub_all'],
+    ]);
+    for (const job of jobs) {
+      expect(job.attempts).toBe(0);
+      expect(job.notBefore).toBe(now.toISOString());
+    }
+  });
+
+  it('derives job ids from (event, subscriber) only, so fanning out twice yields the same ids', () => {
+    const events = [article('a', 'article.updated')];
+    const subs = [subscriber('sub_1', []), subscriber('sub_2', [])];
+    const first = fanOut(events, subs, now).map((j) => j.id);
+    const again = fanOut(events, subs, new Date(now.getTime() + 1000)).map((j) => j.id);
+    expect(again).toEqual(first);
+    expect(new Set(first).size).toBe(2);
+    expect(first[0]).toBe(deliveryJobId('evt_article.updated_a', 'sub_1'));
+    expect(deliveryJobId('a\nb', 'c')).not.toBe(deliveryJobId('a', 'b\nc'));
+  });
+
+  it('never fans out endpoint.test events', () => {
+    const test: WebhookEvent = {
+      id: 'evt_test',
+      type: 'endpoint.test',
+      timestamp: now.toISOString(),
+      data: { subscriberId: 'sub_1', feeds },
+    };
+    expect(fanOut([test], [subscriber('sub_1', [])], now)).toEqual([]);
+  });
+});
