@@ -1,0 +1,164 @@
+/**
+ * A small static file server for local mode: serves an output root with the Content-Type and Cache-Control the
+ * published files get on S3, a strong content-hash ETag, Last-Modified, and 304 answers. Each request reads the
+ * file afresh, so a rebuild is visible to the next request without a restart.
+ */
+import { createHash } from 'node:crypto';
+import { open, realpath } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve, sep } from 'node:path';
+import { cacheControlFor, contentTypeFor } from '../core/render/content-types.ts';
+
+export interface ServeOptions {
+  /** 0 picks a free port; the real one is returned. */
+  readonly port: number;
+  /** Defaults to 127.0.0.1: local mode never listens on other interfaces unless asked. */
+  readonly host?: string;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+class RequestRefused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RequestRefused';
+  }
+}
+
+/** Maps a request target to a key under the root, refusing anything that could leave it. */
+function keyFromTarget(target: string): string {
+  const rawPath = target.split(/[?#]/, 1)[0] ?? '';
+  if (!rawPath.startsWith('/')) throw new RequestRefused(400, 'request target must be an absolute path');
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rawPath);
+  } catch {
+    throw new RequestRefused(400, 'malformed percent-encoding');
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) throw new RequestRefused(400, 'forbidden character in path');
+  const segments = decoded.split('/').slice(1);
+  if (segments.some((s) => s === '..' || s === '.')) throw new RequestRefused(400, 'dot segments are not allowed');
+  const key = segments.join('/');
+  return key === '' || key.endsWith('/') ? `${key}index.html` : key;
+}
+
+function etagOf(body: Buffer): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+}
+
+function matchesIfNoneMatch(header: string, etag: string): boolean {
+  if (header.trim() === '*') return true;
+  // If-None-Match uses weak comparison: W/"x" matches "x".
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
+
+function notModifiedSince(header: string, mtime: Date): boolean {
+  const since = Date.parse(header);
+  // HTTP dates have one-second resolution; the file's sub-second part must not make it look newer.
+  return !Number.isNaN(since) && Math.floor(mtime.getTime() / 1000) * 1000 <= since;
+}
+
+async function readInsideRoot(rootReal: string, key: string) {
+  const candidate = resolve(rootReal, key);
+  if (candidate !== rootReal && !candidate.startsWith(rootReal + sep)) throw new RequestRefused(400, 'outside root');
+  let real: string;
+  try {
+    real = await realpath(candidate);
+  } catch {
+    throw new RequestRefused(404, 'not found');
+  }
+  // A symlink inside the root must not lead out of it.
+  if (!real.startsWith(rootReal + sep)) throw new RequestRefused(404, 'not found');
+  const handle = await open(real, 'r').catch(() => {
+    throw new RequestRefused(404, 'not found');
+  });
+  try {
+    const stats = await handle.stat();
+    if (stats.isDirectory()) return null;
+    if (!stats.isFile()) throw new RequestRefused(404, 'not found');
+    return { body: await handle.readFile(), mtime: stats.mtime };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function handle(rootReal: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
+    res.end('method not allowed\n');
+    return;
+  }
+  let key = keyFromTarget(req.url ?? '/');
+  let file = await readInsideRoot(rootReal, key);
+  if (file === null) {
+    key = `${key}/index.html`;
+    file = await readInsideRoot(rootReal, key);
+    if (file === null) throw new RequestRefused(404, 'not found');
+  }
+  const etag = etagOf(file.body);
+  const headers = {
+    'content-type': contentTypeFor(key),
+    'cache-control': cacheControlFor(key),
+    etag,
+    'last-modified': file.mtime.toUTCString(),
+    'x-content-type-options': 'nosniff',
+  };
+  const ifNoneMatch = req.headers['if-none-match'];
+  const ifModifiedSince = req.headers['if-modified-since'];
+  const notModified =
+    ifNoneMatch !== undefined
+      ? matchesIfNoneMatch(ifNoneMatch, etag)
+      : ifModifiedSince !== undefined && notModifiedSince(ifModifiedSince, file.mtime);
+  if (notModified) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(200, { ...headers, 'content-length': String(file.body.length) });
+  res.end(req.method === 'HEAD' ? undefined : file.body);
+}
+
+/** Serves the files under `root` over HTTP until `close()` is called. */
+export async function serveDirectory(root: string, options: ServeOptions): Promise<RunningServer> {
+  const rootReal = await realpath(resolve(root));
+  const server = createServer((req, res) => {
+    handle(rootReal, req, res).catch((error: unknown) => {
+      const status = error instanceof RequestRefused ? error.status : 500;
+      const message = error instanceof RequestRefused ? error.message : 'internal error';
+      if (status === 500) console.error('wirefeed serve:', error);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`${message}\n`);
+    });
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolveClose, reject) => {
+        server.close((error) => (error ? reject(error) : resolveClose()));
+        server.closeAllConnections();
+      }),
+  };
+}
