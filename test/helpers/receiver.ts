@@ -27,6 +27,8 @@ export interface ReceivedRequest {
   /** What the receiver answered. */
   readonly reply: Reply['kind'];
   readonly status: number | null;
+  /** Whether the whole response was written before the connection closed (false when the client hung up). */
+  completed?: boolean;
 }
 
 export interface Receiver {
@@ -81,7 +83,19 @@ export async function startReceiver(
       const reply = receiver.reply({ n, webhookId, body });
       const status =
         reply.kind === 'status' ? reply.status : reply.kind === 'drip' || reply.kind === 'huge' ? 200 : null;
-      receiver.requests.push({ n, headers: req.headers, body, webhookId, verifiedBy, reply: reply.kind, status });
+      const record: ReceivedRequest = {
+        n,
+        headers: req.headers,
+        body,
+        webhookId,
+        verifiedBy,
+        reply: reply.kind,
+        status,
+      };
+      receiver.requests.push(record);
+      res.on('close', () => {
+        record.completed = res.writableFinished;
+      });
       switch (reply.kind) {
         case 'status':
           res.writeHead(reply.status, reply.headers ?? {});
