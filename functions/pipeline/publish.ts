@@ -283,11 +283,9 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
     windowArticles = await loadWindow(state, content, windowRecords, fresh, windowCache);
     const entries = windowRecords.map((record, i) => entryOf(windowArticles?.[i] as Article, record));
     const feedFiles = renderFeeds(site, entries);
-    for (const file of feedFiles) {
-      const before = written.length;
-      await writeIfChanged(file);
-      if (written.length > before) feedsChanged = true;
-    }
+    for (const file of feedFiles) await writeIfChanged(file);
+    // Compared with the manifest, not the output root: re-publishing a wiped root announces nothing.
+    feedsChanged = FEED_PATHS.some((path) => writtenFiles[path] !== previous.files[path]);
     await writeIfChanged(renderIndex(site, ordered.map(headlineEntry)));
     // Pages go only after the feeds stop linking to them.
     for (const id of removedIds) {

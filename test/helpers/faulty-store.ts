@@ -1,26 +1,32 @@
 import { StoreError } from '../../functions/core/errors.ts';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../../functions/core/ports.ts';
 
+/** A write count shared by several FaultyStores, so "the Nth write" can span a whole build. */
+export interface WriteCounter {
+  writes: number;
+}
+
 /**
  * Fails the Nth write (put or delete, 1-based) with a retryable StoreError, and every write after it if `sticky`.
  * A failed write never reaches the inner store, as when S3 rejects a request, so the
  * object keeps its previous bytes. Reads and lists always pass through.
  */
 export class FaultyStore implements ObjectStore {
-  #writes = 0;
+  readonly #counter: WriteCounter;
   readonly #inner: ObjectStore;
   readonly #failOnWrite: number;
   readonly #sticky: boolean;
 
-  constructor(inner: ObjectStore, options: { failOnWrite: number; sticky?: boolean }) {
+  constructor(inner: ObjectStore, options: { failOnWrite: number; sticky?: boolean; counter?: WriteCounter }) {
     this.#inner = inner;
+    this.#counter = options.counter ?? { writes: 0 };
     this.#failOnWrite = options.failOnWrite;
     this.#sticky = options.sticky ?? false;
   }
 
   /** Writes attempted so far, the failed ones included. */
   get writes(): number {
-    return this.#writes;
+    return this.#counter.writes;
   }
 
   get location(): string {
@@ -28,10 +34,11 @@ export class FaultyStore implements ObjectStore {
   }
 
   #checkWrite(operation: string, key: string): void {
-    this.#writes += 1;
-    const fails = this.#writes === this.#failOnWrite || (this.#sticky && this.#writes > this.#failOnWrite);
+    this.#counter.writes += 1;
+    const writes = this.#counter.writes;
+    const fails = writes === this.#failOnWrite || (this.#sticky && writes > this.#failOnWrite);
     if (fails) {
-      throw new StoreError(operation, `${this.location}/${key}`, `injected fault on write ${this.#writes}`, {
+      throw new StoreError(operation, `${this.location}/${key}`, `injected fault on write ${writes}`, {
         retryable: true,
       });
     }
