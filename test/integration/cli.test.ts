@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startDev } from '../../functions/cli/dev-command.ts';
+import type { CliIo } from '../../functions/cli/io.ts';
+import { main } from '../../functions/cli/main.ts';
+import { markdownArticle, Workspace } from '../helpers/workspace.ts';
+
+const run = promisify(execFile);
+const SEED = 'content/articles/putin-wants-three-things-from-china.txt';
+
+function capture(cwd: string): CliIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: (t) => void (out += t),
+    stderr: (t) => void (err += t),
+    env: {},
+    cwd,
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe('the wirefeed command (as a user runs it)', () => {
+  it('`npx wirefeed normalize` prints the seed article as JSON', async () => {
+    const { stdout } = await run(process.execPath, ['bin/wirefeed.mjs', 'normalize', SEED]);
+    const article = JSON.parse(stdout);
+    expect(article.title).toBe('Putin wants three things from China, analyst says');
+    expect(article.authors).toEqual(['Sumathi Bala']);
+    expect(article.category).toBe('Politics');
+  });
+
+  it('prints `wirefeed: FILE: REASON` and exits 1 on an unusable file; 2 on a usage error', async () => {
+    const ws = await Workspace.create();
+    try {
+      await ws.write('empty.txt', '');
+      const file = join(ws.contentDir, 'articles/empty.txt');
+      const failure = await run(process.execPath, ['bin/wirefeed.mjs', 'normalize', file]).catch((e) => e);
+      expect(failure.code).toBe(1);
+      expect(failure.stderr).toMatch(new RegExp(`^wirefeed: ${file}: .+\\n$`));
+      const usage = await run(process.execPath, ['bin/wirefeed.mjs', 'build', '--bogus']).catch((e) => e);
+      expect(usage.code).toBe(2);
+      expect(usage.stderr).toMatch(/^wirefeed: build: /);
+    } finally {
+      await ws.dispose();
+    }
+  });
+});
+
+describe('wirefeed build', () => {
+  let ws: Workspace;
+  beforeEach(async () => {
+    ws = await Workspace.create();
+  });
+  afterEach(async () => {
+    await ws.dispose();
+  });
+
+  it('--json prints one summary object; rejected files are listed and make the exit code 1', async () => {
+    await ws.write('good.md', markdownArticle('Good', 'Body.'));
+    await ws.write('bad.md', '---\ntitle: [unclosed\n---\nBody\n');
+    const io = capture(ws.root);
+    const code = await main(['build', '--json'], io);
+    expect(code).toBe(1);
+    const summary = JSON.parse(io.out());
+    expect(summary).toMatchObject({
+      articles: 1,
+      rejected: [{ file: 'content/articles/bad.md', reason: expect.any(String) }],
+      unchanged: 0,
+      deleted: [],
+      events: [{ type: 'article.published', id: 'good', eventId: expect.stringMatching(/^evt_/) }],
+    });
+    expect(summary.written.sort()).toEqual(['articles/good.html', 'atom.xml', 'feed.json', 'feed.xml', 'index.html']);
+
+    await ws.remove('bad.md');
+    const again = capture(ws.root);
+    expect(await main(['build', '--json'], again)).toBe(0);
+    expect(JSON.parse(again.out())).toMatchObject({ articles: 1, rejected: [], written: [], events: [] });
+  });
+});
+
+describe('wirefeed dev (npm start)', () => {
+  it('serves the feeds with their content types and 304s, and serves a rebuild after a change', async () => {
+    const ws = await Workspace.create();
+    await ws.write('alpha.md', markdownArticle('Alpha', 'Body.'));
+    const io = capture(ws.root);
+    const dev = await startDev(['--port', '0'], io);
+    try {
+      const feed = await fetch(`${dev.url}feed.xml`);
+      expect(feed.status).toBe(200);
+      expect(feed.headers.get('content-type')).toBe('application/rss+xml; charset=utf-8');
+      const etag = feed.headers.get('etag') ?? '';
+      expect(await feed.text()).toContain('Alpha');
+      const cached = await fetch(`${dev.url}feed.xml`, { headers: { 'if-none-match': etag } });
+      expect(cached.status).toBe(304);
+      for (const [path, type] of [
+        ['atom.xml', 'application/atom+xml; charset=utf-8'],
+        ['feed.json', 'application/feed+json; charset=utf-8'],
+        ['', 'text/html; charset=utf-8'],
+      ]) {
+        expect((await fetch(`${dev.url}${path}`)).headers.get('content-type')).toBe(type);
+      }
+
+      const rebuilt = dev.rebuilt();
+      await writeFile(join(ws.contentDir, 'articles/beta.md'), markdownArticle('Beta arrives', 'New body.'));
+      await rebuilt;
+      const after = await fetch(`${dev.url}feed.xml`, { headers: { 'if-none-match': etag } });
+      expect(after.status).toBe(200);
+      expect(await after.text()).toContain('Beta arrives');
+      expect(io.out()).toMatch(/article\.published\s+beta/);
+    } finally {
+      await dev.close();
+      await ws.dispose();
+    }
+  });
+});
