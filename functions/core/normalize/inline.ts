@@ -50,7 +50,7 @@ interface Frame {
 const MAX_DEPTH = 24;
 const MAX_URL_CHARS = 2048;
 const ASCII_PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
-const DESTINATION_STOP = new Set([' ', '(', ')', '[', ']', '<', '>', '"', '`']);
+const DESTINATION_STOP = new Set([' ', '[', ']', '<', '>', '"', '`']);
 
 function newFrame(kind: FrameKind, delimiter: string, marker: string): Frame {
   return { kind, delimiter, marker, head: null, tail: null, alive: true };
@@ -284,8 +284,15 @@ class InlineParser {
     let destination: string | null = null;
     let end = start + 1;
     if (s.charAt(start + 1) === '(') {
+      // Balanced parentheses are part of the destination ("javascript:alert(1)" must be seen whole to be refused).
       let j = start + 2;
-      while (j < s.length && j - start < MAX_URL_CHARS && !DESTINATION_STOP.has(s.charAt(j))) j++;
+      let depth = 0;
+      for (; j < s.length && j - start < MAX_URL_CHARS; j++) {
+        const c = s.charAt(j);
+        if (c === '(') depth++;
+        else if (c === ')' && depth-- === 0) break;
+        else if (DESTINATION_STOP.has(c)) break;
+      }
       if (s.charAt(j) === ')') {
         destination = s.slice(start + 2, j);
         end = j + 1;

@@ -153,7 +153,7 @@ export function readPlainText(lines: readonly string[], file: string): ArticleDr
   if (end - 1 >= start && last?.kind === 'line') {
     const beforeLast = units[end - 2];
     const afterByline = end - 2 >= start && beforeLast?.kind === 'line' && parseByline(beforeLast.text) !== null;
-    if (isCategoryLike(last.text, !afterByline)) {
+    if (parseByline(last.text) === null && isCategoryLike(last.text, !afterByline)) {
       category = last.text;
       end--;
     }
