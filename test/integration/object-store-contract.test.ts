@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { S3Store } from '../../functions/adapters/s3-store.ts';
 import { StoreError } from '../../functions/core/errors.ts';
@@ -84,7 +84,6 @@ describe.each([fsHarness(), s3Harness()])('ObjectStore contract: $name', (harnes
   beforeEach(async () => {
     store = await harness.fresh();
   });
-  afterEach(() => undefined);
 
   it('returns null from get and head for a key that was never written', async () => {
     expect(await store.get('missing.xml')).toBeNull();
