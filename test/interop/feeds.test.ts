@@ -1,0 +1,122 @@
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, serveDirectory } from '../../functions/adapters/http-server.ts';
+import { articleUrl, type FeedEntry } from '../../functions/core/article.ts';
+import { renderArticlePage, renderFeeds, renderIndex, sortNewestFirst } from '../../functions/core/render/index.ts';
+import { hostileEntry, sampleEntries, sampleSite } from '../helpers/sample-entries.ts';
+import { withoutXmlInvalid } from '../helpers/xml-text.ts';
+import { checkJsonFeedSchema, checkWithFeedparser, checkWithNewsboat, utcParts } from './check-feeds.ts';
+
+let dir: string;
+let server: RunningServer;
+const entries: FeedEntry[] = [...sampleEntries(), hostileEntry()];
+const newestFirst = sortNewestFirst(entries);
+const expectedTitles = newestFirst.map((e) => withoutXmlInvalid(e.article.title));
+
+async function writeSite(root: string): Promise<void> {
+  const files = [
+    ...renderFeeds(sampleSite, entries),
+    renderIndex(sampleSite, entries),
+    ...entries.map((e) => renderArticlePage(sampleSite, e)),
+  ];
+  for (const file of files) {
+    await mkdir(dirname(join(root, file.path)), { recursive: true });
+    await writeFile(join(root, file.path), file.body);
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wirefeed-interop-'));
+  await writeSite(join(dir, 'public'));
+  server = await serveDirectory(join(dir, 'public'), { port: 0, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('Debian feedparser', () => {
+  it('parses feed.xml as rss20 and atom.xml as atom10 without bozo, agreeing with feed.json', async () => {
+    const { rss, atom } = await checkWithFeedparser(join(dir, 'public'));
+    expect(rss.bozo).toBeFalsy();
+    expect(atom.bozo).toBeFalsy();
+    expect([rss.version, atom.version]).toEqual(['rss20', 'atom10']);
+  });
+
+  it('sees the titles, links, ids, authors and dates as rendered', async () => {
+    const { rss, atom } = await checkWithFeedparser(join(dir, 'public'));
+    const expected = newestFirst.map((e) => ({
+      link: articleUrl(sampleSite, e.article.id),
+      authors: e.article.authors.length > 0 ? e.article.authors.map(withoutXmlInvalid) : ['Sample Desk'],
+      published: utcParts(e.published),
+    }));
+    for (const parsed of [rss, atom]) {
+      expect(
+        parsed.entries.map((e) => ({
+          link: e.link,
+          authors: e.authors.map((a) => a.name),
+          published: e.published_parsed,
+        })),
+      ).toEqual(expected);
+      expect(parsed.entries.map((e) => e.id)).toEqual(expected.map((e) => e.link));
+    }
+    expect(rss.entries.map((e) => e.title)).toEqual(expectedTitles);
+    expect(atom.entries.map((e) => e.updated_parsed)).toEqual(newestFirst.map((e) => utcParts(e.updated)));
+    expect(atom.feed.authors[0]).toEqual({
+      name: 'Sample Desk',
+      email: 'desk@news.example.com',
+      href: 'https://news.example.com/about',
+    });
+    expect(atom.feed.links.filter((l) => l.rel === 'hub').map((l) => l.href)).toEqual([...sampleSite.hubs]);
+  });
+
+  it('rejects a directory whose feed is malformed (the check can fail)', async () => {
+    const broken = join(dir, 'broken');
+    await cp(join(dir, 'public'), broken, { recursive: true });
+    await writeFile(
+      join(broken, 'atom.xml'),
+      '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x & y</title></feed>',
+    );
+    await expect(checkWithFeedparser(broken)).rejects.toThrow(/atom\.xml: bozo/);
+  });
+});
+
+describe('JSON Feed 1.1 schema', () => {
+  it('validates feed.json with ajv against jsonfeed-schema v1.1', async () => {
+    const feed = await checkJsonFeedSchema(join(dir, 'public'));
+    expect(feed.items.map((i) => i.title)).toEqual(expectedTitles);
+  });
+
+  it('rejects a feed with the 1.0-only author field or a malformed URL (the check can fail)', async () => {
+    const old = join(dir, 'json-1.0');
+    await mkdir(old, { recursive: true });
+    const base = {
+      version: 'https://jsonfeed.org/version/1.1',
+      title: 't',
+      items: [{ id: '1', content_html: '<p>x</p>' }],
+    };
+    await writeFile(join(old, 'feed.json'), JSON.stringify({ ...base, author: { name: 'A' } }));
+    await expect(checkJsonFeedSchema(old)).rejects.toThrow(/deprecated field "author"/);
+    await writeFile(join(old, 'feed.json'), JSON.stringify({ ...base, home_page_url: 'not a url' }));
+    await expect(checkJsonFeedSchema(old)).rejects.toThrow(/home_page_url/);
+    await writeFile(join(old, 'feed.json'), JSON.stringify({ ...base, version: 'https://jsonfeed.org/version/1' }));
+    await expect(checkJsonFeedSchema(old)).rejects.toThrow(/version is/);
+  });
+});
+
+describe('newsboat', () => {
+  it('subscribes to the served RSS and Atom feeds and lists every article title as unread', async () => {
+    const results = await checkWithNewsboat(server.url, expectedTitles);
+    expect(results.map((r) => [r.url, r.unread])).toEqual([
+      [`${server.url}/feed.xml`, entries.length],
+      [`${server.url}/atom.xml`, entries.length],
+    ]);
+  });
+
+  it('fails on a feed URL that answers 404, although newsboat itself exits 0', async () => {
+    await expect(checkWithNewsboat(`${server.url}/missing`, expectedTitles)).rejects.toThrow(/could not load .*404/s);
+  });
+});
