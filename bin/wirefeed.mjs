@@ -1,8 +1,39 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx, so `npx wirefeed` works right after `npm ci`.
-import { register } from 'tsx/esm/api';
+// The `wirefeed` command. Runs the esbuild bundle in dist/ when it is at least as new as every
+// source file (it is built by `npm ci`), and otherwise the TypeScript sources through tsx, so an
+// edited checkout never runs stale code.
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-register();
-const { main } = await import('../functions/cli/main.ts');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bundle = join(root, 'dist', 'wirefeed.js');
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function bundleIsFresh() {
+  try {
+    const built = statSync(bundle).mtimeMs;
+    return built >= newestSource(join(root, 'functions')) && built >= statSync(join(root, 'package.json')).mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
+let main;
+if (bundleIsFresh()) {
+  ({ main } = await import(bundle));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../functions/cli/main.ts'));
+}
 process.exitCode = await main(process.argv.slice(2));

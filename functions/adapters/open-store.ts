@@ -26,7 +26,8 @@ export function parseS3Url(spec: string): { bucket: string; prefix: string } | n
 export function openStore(spec: string, env: Readonly<Record<string, string | undefined>>, cwd: string): ObjectStore {
   const s3 = parseS3Url(spec);
   if (s3 === null) return new FsStore(resolve(cwd, spec));
-  return new DeferredS3Store(spec, async () => {
+  const location = s3.prefix === '' ? `s3://${s3.bucket}` : `s3://${s3.bucket}/${s3.prefix}`;
+  return new DeferredS3Store(location, async () => {
     const { createS3Client, S3Store } = await import('./s3-store.ts');
     return new S3Store({ client: createS3Client(env), bucket: s3.bucket, prefix: s3.prefix });
   });
@@ -42,7 +43,7 @@ class DeferredS3Store implements ObjectStore {
   #store: Promise<ObjectStore> | undefined;
 
   constructor(location: string, load: () => Promise<ObjectStore>) {
-    this.location = location.replace(/\/+$/, '');
+    this.location = location;
     this.#load = load;
   }
 
