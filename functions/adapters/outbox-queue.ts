@@ -11,6 +11,7 @@ import type { ObjectStore } from '../core/ports.ts';
 const JOBS = 'outbox/jobs/';
 const DEAD = 'outbox/dead/';
 const LOG = 'outbox/log/';
+const ENQUEUE_CONCURRENCY = 16;
 const JSON_TYPE = { contentType: 'application/json; charset=utf-8' } as const;
 
 /** A dead letter: the job as it last stood, and when it gave up. */
@@ -54,10 +55,14 @@ export class OutboxQueue implements DeliveryQueue {
 
   /** Adds jobs not already waiting or dead; a job id already present keeps its attempts and schedule. */
   async enqueue(jobs: readonly DeliveryJob[]): Promise<void> {
-    for (const job of jobs) {
-      if (await this.#state.head(`${JOBS}${job.id}.json`)) continue;
-      if (await this.#state.head(`${DEAD}${job.id}.json`)) continue;
+    const add = async (job: DeliveryJob) => {
+      if (await this.#state.head(`${JOBS}${job.id}.json`)) return;
+      if (await this.#state.head(`${DEAD}${job.id}.json`)) return;
       await this.#put(`${JOBS}${job.id}.json`, job);
+    };
+    // A few writes in flight at once: a build fanning out to many subscribers should not wait on each in turn.
+    for (let i = 0; i < jobs.length; i += ENQUEUE_CONCURRENCY) {
+      await Promise.all(jobs.slice(i, i + ENQUEUE_CONCURRENCY).map(add));
     }
   }
 

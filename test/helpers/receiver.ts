@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 
 export type Reply =
-  | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
+  | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string; delayMs?: number }
   /** Accept the request, never answer. */
   | { kind: 'hang' }
   /** Destroy the connection without answering (the client sees a reset / socket hang up). */
@@ -97,10 +97,22 @@ export async function startReceiver(
         record.completed = res.writableFinished;
       });
       switch (reply.kind) {
-        case 'status':
-          res.writeHead(reply.status, reply.headers ?? {});
-          res.end(reply.body ?? '');
+        case 'status': {
+          const answer = () => {
+            if (res.destroyed) return;
+            res.writeHead(reply.status, reply.headers ?? {});
+            res.end(reply.body ?? '');
+          };
+          if (reply.delayMs === undefined) answer();
+          else {
+            const timer = setTimeout(() => {
+              timers.delete(timer);
+              answer();
+            }, reply.delayMs);
+            timers.add(timer);
+          }
           break;
+        }
         case 'hang':
           break;
         case 'reset':
