@@ -15,8 +15,12 @@ function capture(cwd: string): CliIo & { out: () => string; err: () => string } 
   let out = '';
   let err = '';
   return {
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (err += t),
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      err += t;
+    },
     env: {},
     cwd,
     out: () => out,

@@ -21,8 +21,12 @@ async function build(...extra: string[]) {
   let out = '';
   let err = '';
   const io: CliIo = {
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (err += t),
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      err += t;
+    },
     env: { ...s3.env },
     cwd: ws.root,
   };
@@ -114,7 +118,14 @@ describe('publishing to S3 (s3rver over HTTP, real SDK)', () => {
 
   it('stops with one line naming the bucket and operation when the bucket does not exist', async () => {
     let err = '';
-    const io: CliIo = { stdout: () => {}, stderr: (t) => void (err += t), env: { ...s3.env }, cwd: ws.root };
+    const io: CliIo = {
+      stdout: () => {},
+      stderr: (t) => {
+        err += t;
+      },
+      env: { ...s3.env },
+      cwd: ws.root,
+    };
     const code = await main(
       ['build', '--content', 'content', '--out', 's3://no-such-bucket', '--state', 's3://state/wf2'],
       io,

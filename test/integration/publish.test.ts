@@ -118,7 +118,9 @@ describe('publish to directories', () => {
     await ws.write('alpha.md', '   \n\t\n');
     await ws.write('gamma.md', markdownArticle('Gamma', 'Third.'));
     const result = await ws.publish();
-    expect(result.rejected).toEqual([{ file: 'articles/alpha.md', reason: expect.stringMatching(/empty|whitespace/i) }]);
+    expect(result.rejected).toEqual([
+      { file: 'articles/alpha.md', reason: expect.stringMatching(/empty|whitespace/i) },
+    ]);
     expect(eventsOf(result)).toEqual(['article.published gamma', 'feed.updated']);
     const after = await ws.outputFiles();
     expect(after['articles/alpha.html']).toBe(before['articles/alpha.html']);
