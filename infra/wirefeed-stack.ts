@@ -1,0 +1,234 @@
+import * as path from 'node:path';
+import {
+  CfnOutput,
+  type CfnResource,
+  DefaultStackSynthesizer,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import type { Construct } from 'constructs';
+import { feedUrls, type Site } from '../functions/core/article.ts';
+import { DEFAULT_SCHEDULE_MS, maxAttempts } from '../functions/core/retry-schedule.ts';
+import { ENV } from '../functions/handlers/env-names.ts';
+import { SITE_KEY, SOURCE_PREFIX } from '../functions/pipeline/publish.ts';
+import { createSecureBucket } from './constructs/secure-bucket.ts';
+import { SiteDistribution } from './constructs/site-distribution.ts';
+import { WirefeedFunction } from './constructs/wirefeed-function.ts';
+import { WorkQueue } from './constructs/work-queue.ts';
+
+const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
+
+export const PUBLISH_TIMEOUT = Duration.minutes(5);
+export const DELIVERY_TIMEOUT = Duration.minutes(1);
+/** Lambda's guidance for SQS event sources: visibility timeout at least six times the function timeout. */
+export const VISIBILITY_FACTOR = 6;
+/** Deliveries in flight at once across all invocations, so a burst of events does not flood subscribers. */
+export const DELIVERY_MAX_CONCURRENCY = 5;
+/**
+ * Receives a delivery message gets before SQS dead-letters it: every scheduled attempt plus one spare, so a
+ * crashed invocation does not cost a job its last attempt. The handler itself moves a job whose schedule is
+ * exhausted to the DLQ with its last error; the redrive is the backstop for jobs the handler never finished.
+ */
+export const DELIVERY_MAX_RECEIVE_COUNT = maxAttempts(DEFAULT_SCHEDULE_MS) + 1;
+/** A publish run re-reads the whole content store, so a few tries cover transient errors; more only repeat a bug. */
+export const PUBLISH_MAX_RECEIVE_COUNT = 3;
+
+export interface WirefeedStackProps extends StackProps {
+  /** Directory uploaded to the content bucket on deploy (`site.json` and `articles/`). */
+  readonly contentDir?: string;
+  /**
+   * What happens to buckets, logs and their data when the stack is deleted. RETAIN by default: articles,
+   * subscribers and delivery state must not vanish with a `cdk destroy`.
+   */
+  readonly dataRemovalPolicy?: RemovalPolicy;
+}
+
+/** The AWS home of the wirefeed pipeline; see the AWS mode diagram in DESIGN.md. */
+export class WirefeedStack extends Stack {
+  readonly contentBucket: s3.IBucket;
+  readonly siteBucket: s3.IBucket;
+  readonly stateBucket: s3.IBucket;
+  readonly publishQueue: WorkQueue;
+  readonly deliveryQueue: WorkQueue;
+  readonly publishFunction: WirefeedFunction;
+  readonly deliveryFunction: WirefeedFunction;
+  readonly site: SiteDistribution;
+
+  constructor(scope: Construct, id: string, props: WirefeedStackProps = {}) {
+    super(scope, id, props);
+    const removalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.contentBucket = createSecureBucket(this, 'ContentBucket', {
+      // Articles are the operator's source of truth: keep overwritten and deleted versions for a while.
+      versioned: true,
+      eventBridgeEnabled: true,
+      removalPolicy,
+    });
+    // Everything here can be re-rendered from content and state, so no versions are kept.
+    this.siteBucket = createSecureBucket(this, 'SiteBucket', { removalPolicy });
+    this.stateBucket = createSecureBucket(this, 'StateBucket', { versioned: true, removalPolicy });
+
+    this.site = new SiteDistribution(this, 'Site', { siteBucket: this.siteBucket });
+
+    // prune: false, so articles added later with `aws s3 cp` survive the next deploy.
+    new s3deploy.BucketDeployment(this, 'ContentDeployment', {
+      sources: [s3deploy.Source.asset(props.contentDir ?? path.join(PROJECT_ROOT, 'content'))],
+      destinationBucket: this.contentBucket,
+      prune: false,
+      retainOnDelete: true,
+      memoryLimit: 256,
+    });
+    this.acknowledgeProvidedHandlers();
+    Validations.of(this.contentBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Writes come from the operator (cdk deploy, aws s3 cp) and are announced as EventBridge events; versioning keeps every overwritten or deleted article. CloudTrail data events can audit access if an account requires it.',
+    });
+    Validations.of(this.siteBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Only PublishFunction writes and only CloudFront (OAC) reads this bucket; reader traffic is seen at CloudFront, so server access logs would only duplicate function logs at a storage cost.',
+    });
+    Validations.of(this.stateBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Only the two functions and the operator CLI touch this bucket; the functions log every publish and delivery as JSON, and versioning keeps prior state. CloudTrail data events can audit access if required.',
+    });
+
+    this.publishQueue = new WorkQueue(this, 'PublishQueue', {
+      fifo: true,
+      visibilityTimeout: Duration.seconds(PUBLISH_TIMEOUT.toSeconds() * VISIBILITY_FACTOR),
+      maxReceiveCount: PUBLISH_MAX_RECEIVE_COUNT,
+      alarmDescription:
+        'A publish run failed repeatedly: feeds are stale. Read the PublishFunction logs, fix the cause, then redrive the PublishQueue DLQ.',
+    });
+    this.deliveryQueue = new WorkQueue(this, 'DeliveryQueue', {
+      visibilityTimeout: Duration.seconds(DELIVERY_TIMEOUT.toSeconds() * VISIBILITY_FACTOR),
+      maxReceiveCount: DELIVERY_MAX_RECEIVE_COUNT,
+      alarmDescription:
+        'A webhook delivery exhausted its retries. Each dead letter carries its last status and error; redrive it once the subscriber is fixed.',
+    });
+
+    // Sources and site.json changes trigger a publish; one message group keeps publishing strictly serial.
+    new events.Rule(this, 'ContentChangedRule', {
+      description: 'wirefeed: an article or site.json was created, replaced or deleted',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created', 'Object Deleted'],
+        detail: {
+          bucket: { name: [this.contentBucket.bucketName] },
+          object: { key: [{ prefix: SOURCE_PREFIX }, SITE_KEY] },
+        },
+      },
+      targets: [new targets.SqsQueue(this.publishQueue.queue, { messageGroupId: 'publish' })],
+    });
+
+    this.publishFunction = new WirefeedFunction(this, 'PublishFunction', {
+      handler: 'publish',
+      description: 'wirefeed: publishes changed feeds and pages, then queues webhook deliveries',
+      timeout: PUBLISH_TIMEOUT,
+      memorySize: 1024,
+      removalPolicy,
+    });
+    this.publishFunction.bindBucket(ENV.contentBucket, this.contentBucket, 'read');
+    this.publishFunction.bindBucket(ENV.siteBucket, this.siteBucket, 'readWrite');
+    this.publishFunction.bindBucket(ENV.stateBucket, this.stateBucket, 'readWrite');
+    this.publishFunction.bindQueue(ENV.deliveryQueueUrl, this.deliveryQueue.queue, 'send');
+    this.publishFunction.bindValue(ENV.siteUrl, this.site.url);
+    this.publishFunction.addEventSource(
+      new SqsEventSource(this.publishQueue.queue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+
+    this.deliveryFunction = new WirefeedFunction(this, 'DeliveryFunction', {
+      handler: 'delivery',
+      description: 'wirefeed: delivers one signed webhook per queued job, retrying on the schedule',
+      timeout: DELIVERY_TIMEOUT,
+      memorySize: 256,
+      removalPolicy,
+    });
+    // Subscribers live in the state bucket; a 410 Gone disables one, hence write access.
+    this.deliveryFunction.bindBucket(ENV.stateBucket, this.stateBucket, 'readWrite');
+    this.deliveryFunction.bindQueue(ENV.deliveryQueueUrl, this.deliveryQueue.queue, 'consume');
+    this.deliveryFunction.bindQueue(ENV.deliveryDeadLetterQueueUrl, this.deliveryQueue.deadLetterQueue, 'send');
+    this.deliveryFunction.addEventSource(
+      new SqsEventSource(this.deliveryQueue.queue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        maxConcurrency: DELIVERY_MAX_CONCURRENCY,
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    const feeds = feedUrls({ siteUrl: this.site.url } as Site);
+    new CfnOutput(this, 'SiteUrl', { value: feeds.home, description: 'Home page of the published site' });
+    new CfnOutput(this, 'RssFeedUrl', { value: feeds.rss, description: 'RSS 2.0 feed' });
+    new CfnOutput(this, 'AtomFeedUrl', { value: feeds.atom, description: 'Atom 1.0 feed' });
+    new CfnOutput(this, 'JsonFeedUrl', { value: feeds.json, description: 'JSON Feed 1.1' });
+    new CfnOutput(this, 'ContentBucketName', {
+      value: this.contentBucket.bucketName,
+      description: 'Upload articles here under articles/ (aws s3 cp FILE s3://BUCKET/articles/)',
+    });
+    new CfnOutput(this, 'SiteBucketName', { value: this.siteBucket.bucketName, description: 'Published files' });
+    new CfnOutput(this, 'StateBucketName', {
+      value: this.stateBucket.bucketName,
+      description: 'Pass as --state s3://BUCKET to `wirefeed subscribers ...`',
+    });
+    new CfnOutput(this, 'PublishQueueName', { value: this.publishQueue.queue.queueName });
+    new CfnOutput(this, 'PublishDeadLetterQueueName', { value: this.publishQueue.deadLetterQueue.queueName });
+    new CfnOutput(this, 'DeliveryQueueName', { value: this.deliveryQueue.queue.queueName });
+    new CfnOutput(this, 'DeliveryDeadLetterQueueName', { value: this.deliveryQueue.deadLetterQueue.queueName });
+  }
+
+  /**
+   * BucketDeployment and `eventBridgeEnabled` add Lambda handlers that CDK provides and owns (their runtime,
+   * role and policy are not configurable), so their findings are acknowledged here, each with why it is acceptable.
+   */
+  private acknowledgeProvidedHandlers(): void {
+    const contentBucketId = this.resolve((this.contentBucket.node.defaultChild as CfnResource).logicalId) as string;
+    const qualifier = this.synthesizer.bootstrapQualifier ?? DefaultStackSynthesizer.DEFAULT_QUALIFIER;
+    const assetsBucket = `arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*`;
+    for (const child of this.node.children) {
+      if (child.node.id.startsWith('Custom::CDKBucketDeployment')) {
+        const copy = 'BucketDeployment copies content/ from the CDK assets bucket into the content bucket';
+        Validations.of(child).acknowledge(
+          {
+            id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+            reason: 'CDK-provided BucketDeployment handler: its role and managed logging policy are not configurable.',
+          },
+          {
+            id: 'AwsSolutions-L1',
+            reason:
+              'CDK-provided BucketDeployment handler (Python, runtime chosen by CDK and updated with aws-cdk-lib).',
+          },
+          ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((action) => ({
+            id: `AwsSolutions-IAM5[Action::${action}]`,
+            reason: `${copy}; CDK grants ${action} on those two buckets only.`,
+          })),
+          {
+            id: `AwsSolutions-IAM5[Resource::${assetsBucket}]`,
+            reason: `${copy}; it reads only from the bootstrap assets bucket.`,
+          },
+          {
+            id: `AwsSolutions-IAM5[Resource::<${contentBucketId}.Arn>/*]`,
+            reason: `${copy}; it writes only to the content bucket.`,
+          },
+        );
+      }
+      if (child.node.id.startsWith('BucketNotificationsHandler')) {
+        Validations.of(child).acknowledge({
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason:
+            'CDK-provided handler that turns on EventBridge notifications for the content bucket at deploy time; its role is not configurable.',
+        });
+      }
+    }
+  }
+}
