@@ -7,6 +7,8 @@ const XML_INVALID =
 // ZWJ is kept because emoji sequences need it), BOM, soft hyphen, word joiner, bidi isolates left as they carry meaning.
 const INVISIBLE = /[\u200B\u200C\u2060\uFEFF\u00AD]/g;
 const C1_CONTROLS = /[\u0080-\u009F]/g;
+// DEL is XML-legal but as invisible as a C1 control; article text never needs it.
+const DELETE_AND_C1 = /[\u007F-\u009F]/g;
 
 /** Removes characters that XML 1.0 forbids (C0 controls, U+FFFE/FFFF, lone surrogates). */
 export function stripXmlInvalid(value: string): string {
@@ -14,11 +16,11 @@ export function stripXmlInvalid(value: string): string {
 }
 
 /**
- * Removes zero-width/invisible formatting characters and C1 controls but keeps line breaks and tabs, so a whole
+ * Removes zero-width/invisible formatting characters, DEL and C1 controls but keeps line breaks and tabs, so a whole
  * document can be cleaned once before it is split into lines.
  */
 export function stripInvisible(value: string): string {
-  return value.replace(INVISIBLE, '').replace(C1_CONTROLS, '');
+  return value.replace(INVISIBLE, '').replace(DELETE_AND_C1, '');
 }
 
 /** NFC, XML-invalid, C1 control and zero-width characters removed; whitespace runs collapsed to one space; trimmed. */

@@ -1,7 +1,7 @@
 /** YAML front matter of Markdown articles: split, parse with `yaml`, validate every field wirefeed reads. */
 import { parse } from 'yaml';
 import { FrontMatterError } from '../errors.ts';
-import { cleanText } from '../text.ts';
+import { cleanValue } from './heuristics.ts';
 import { isSlug } from './slug.ts';
 
 export interface FrontMatter {
@@ -94,7 +94,7 @@ class FieldReader {
     const value = this.fields[key];
     if (value === undefined || value === null) return null;
     if (typeof value !== 'string' && typeof value !== 'number') this.fail(key, 'a string');
-    const text = cleanText(String(value));
+    const text = cleanValue(String(value));
     return text === '' ? null : text;
   }
 
@@ -107,7 +107,7 @@ class FieldReader {
     const out: string[] = [];
     for (const item of items) {
       if (typeof item !== 'string' && typeof item !== 'number') this.fail(key, 'a list of strings');
-      const text = cleanText(String(item));
+      const text = cleanValue(String(item));
       if (text !== '' && !out.includes(text)) out.push(text);
     }
     return out;
@@ -130,9 +130,9 @@ class FieldReader {
   }
 
   private name(key: string, value: unknown): string {
-    if (typeof value === 'string') return cleanText(value);
+    if (typeof value === 'string') return cleanValue(value);
     if (typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string') {
-      return cleanText((value as { name: string }).name);
+      return cleanValue((value as { name: string }).name);
     }
     return this.fail(key, 'a name or a list of names');
   }

@@ -2,6 +2,7 @@
  * Line classifiers shared by the plain-text and Markdown readers. Every function looks at one already-cleaned line
  * (NFC, whitespace collapsed, trimmed) with a bounded number of passes, so the readers stay linear in the input size.
  */
+import { stripInvisible, stripXmlInvalid } from '../text.ts';
 
 /** Longest line taken as a headline. */
 export const MAX_TITLE_CHARS = 120;
@@ -16,11 +17,56 @@ const MAX_LEAD_CHARS = 400;
 /** Upper bound of a derived summary, in UTF-16 code units. */
 export const MAX_SUMMARY_CHARS = 300;
 
-const WHITESPACE_RUN = /\s+/g;
+/** The characters JavaScript's `\s` matches. */
+function isSpace(code: number): boolean {
+  return (
+    code === 32 ||
+    (code >= 9 && code <= 13) ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
 
-/** Collapses whitespace runs to one space and trims. */
+/**
+ * Collapses whitespace runs to one space and trims; the same result as `.replace(/\s+/g, ' ').trim()`, but it
+ * copies only where a run actually changes, so ordinary text (single spaces) costs one scan and no allocation.
+ */
 export function collapseWhitespace(value: string): string {
-  return value.replace(WHITESPACE_RUN, ' ').trim();
+  let start = 0;
+  let end = value.length;
+  while (start < end && isSpace(value.charCodeAt(start))) start++;
+  while (end > start && isSpace(value.charCodeAt(end - 1))) end--;
+  let out = '';
+  let from = start;
+  let i = start;
+  while (i < end) {
+    const code = value.charCodeAt(i);
+    if ((code <= 32 || code >= 0xa0) && isSpace(code)) {
+      let j = i + 1;
+      while (j < end && isSpace(value.charCodeAt(j))) j++;
+      if (code !== 32 || j - i > 1) {
+        out += `${value.slice(from, i)} `;
+        from = j;
+      }
+      i = j;
+    } else {
+      i++;
+    }
+  }
+  if (from === 0 && end === value.length) return value;
+  return out + value.slice(from, end);
+}
+
+/** Full hygiene for a value that did not come from cleaned lines (e.g. a YAML string with escapes): as `cleanText`. */
+export function cleanValue(value: string): string {
+  return collapseWhitespace(stripInvisible(stripXmlInvalid(value)).normalize('NFC'));
 }
 
 // Characters that end a sentence or a clause: a line ending with one is prose, not a headline.
@@ -70,14 +116,24 @@ function countWords(value: string, limit: number): number {
 }
 
 /**
- * A headline: short, starts with a capital letter, and does not end like a clause or with a quote mark (a one-line
- * paragraph ending with a period or a quote is prose). A question or exclamation mark is allowed.
+ * A headline: short, does not start with a lowercase letter, and does not end like a clause (a one-line paragraph ending
+ * with a period, with or without a closing quote, is prose; so is a line wholly in quotes). A question or exclamation
+ * mark is allowed, and so is a closing quoted phrase ("Putin calls the partnership “no limits”").
  */
 export function isTitleLike(value: string): boolean {
   if (value.length === 0 || value.length > MAX_TITLE_CHARS) return false;
-  const last = lastChar(value);
-  if (CLAUSE_END.has(last) || QUOTE_MARKS.has(last)) return false;
-  return startsUppercase(value);
+  let end = value.length - 1;
+  while (end > 0 && (QUOTE_MARKS.has(value.charAt(end)) || value.charAt(end) === ')')) end--;
+  if (CLAUSE_END.has(value.charAt(end))) return false;
+  // A line wholly in quotes is a quoted one-line paragraph; a headline may end with a quoted phrase.
+  if (QUOTE_MARKS.has(value.charAt(0)) && QUOTE_MARKS.has(lastChar(value)) && value.length > 1) {
+    const inner = value.slice(1, -1);
+    let quotes = 0;
+    for (const ch of inner) if (QUOTE_MARKS.has(ch) && ch !== '’' && ch !== "'") quotes++;
+    if (quotes === 0) return false;
+  }
+  // "“No limits” partnership grows" and "‘no limits’ deal grows" are both headlines; "and then…" is a fragment.
+  return !startsLowercase(value) && firstLetter(value) !== null;
 }
 
 /** A subheading: shorter than a headline, a few words, no terminal punctuation of any kind. */

@@ -10,7 +10,8 @@
  * first bracket, parenthesis or space, so no character is scanned twice.
  */
 import type { Inline } from '../article.ts';
-import { cleanText, escapeAttr, escapeHtml } from '../text.ts';
+import { escapeAttr, escapeHtml } from '../text.ts';
+import { collapseWhitespace } from './heuristics.ts';
 
 type Node = TextNode | CodeNode | ElementNode;
 
@@ -342,10 +343,9 @@ function renderText(node: Node | null): string {
 /** Parses one block's Markdown inline content into plain text and safe inline HTML. */
 export function parseInline(source: string): Inline {
   const root = new InlineParser(source).parse();
-  return { text: cleanText(renderText(root)), html: collapseHtml(renderHtml(root)) };
-}
-
-/** HTML gets the same whitespace treatment as text; tags are ASCII, so NFC leaves them alone. */
-function collapseHtml(html: string): string {
-  return html.normalize('NFC').replace(/\s+/g, ' ').trim();
+  // The source is already clean; joining leaves can only break NFC (a combining mark after a tag) or spacing.
+  return {
+    text: collapseWhitespace(renderText(root).normalize('NFC')),
+    html: collapseWhitespace(renderHtml(root).normalize('NFC')),
+  };
 }

@@ -70,7 +70,7 @@ function readBlocks(lines: readonly string[], start: number): RawBlock[] {
   for (let index = start; index < lines.length; index++) {
     const raw = lines[index] as string;
     const indent = leadingSpaces(raw);
-    const line = raw.trim();
+    const line = collapseWhitespace(raw);
     if (fence !== null) {
       if (line.startsWith(fence) && line.length === leadingRun(line)) {
         fence = null;
