@@ -5,6 +5,7 @@ import { StoreError } from '../core/errors.ts';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../core/ports.ts';
 
 const TEMP_SUFFIX = '.wirefeed-tmp';
+const LIST_WINDOW = 64;
 
 /** Content-Type a directory implies for a key, since a plain directory keeps no per-file metadata. */
 const TYPES_BY_EXTENSION: Record<string, string> = {
@@ -35,6 +36,8 @@ export class FsStore implements ObjectStore {
   readonly #root: string;
   /** ETags of files already hashed, keyed by path; valid while size and mtime are unchanged. */
   readonly #etags = new Map<string, { size: number; mtimeMs: number; etag: string }>();
+  /** Directories this instance has already created, so a build of thousands of files skips the mkdir calls. */
+  readonly #dirs = new Set<string>();
 
   constructor(root: string) {
     this.#root = root;
@@ -104,15 +107,20 @@ export class FsStore implements ObjectStore {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     const temp = `${path}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
     try {
-      await mkdir(dirname(path), { recursive: true });
+      const dir = dirname(path);
+      if (!this.#dirs.has(dir)) {
+        await mkdir(dir, { recursive: true });
+        this.#dirs.add(dir);
+      }
       await writeFile(temp, bytes);
       await rename(temp, path);
-      const etag = md5Etag(bytes);
-      const stats = await stat(path);
-      this.#etags.set(path, { size: stats.size, mtimeMs: stats.mtimeMs, etag });
-      return { etag };
+      // The next list/head hashes again only if the file changes behind our back; this one is known.
+      this.#etags.delete(path);
+      return { etag: md5Etag(bytes) };
     } catch (error) {
       await rm(temp, { force: true }).catch(() => undefined);
+      // A directory removed behind our back (e.g. a wiped output root) must be made again.
+      this.#dirs.clear();
       return this.#fail('put', key, error);
     }
   }
@@ -134,13 +142,20 @@ export class FsStore implements ObjectStore {
     const keys: string[] = [];
     await this.#walk(base, keys);
     keys.sort();
-    for (const key of keys) {
-      if (!key.startsWith(prefix)) continue;
-      try {
-        yield await this.#info(key, join(this.#root, ...key.split('/')));
-      } catch (error) {
-        if (!isCode(error, 'ENOENT')) this.#fail('list', key, error);
-      }
+    const matching = keys.filter((key) => key.startsWith(prefix));
+    // Hash a window of files concurrently: on a busy disk, one file at a time is latency-bound.
+    for (let start = 0; start < matching.length; start += LIST_WINDOW) {
+      const infos = await Promise.all(
+        matching.slice(start, start + LIST_WINDOW).map(async (key) => {
+          try {
+            return await this.#info(key, join(this.#root, ...key.split('/')));
+          } catch (error) {
+            if (isCode(error, 'ENOENT')) return null;
+            return this.#fail('list', key, error);
+          }
+        }),
+      );
+      for (const info of infos) if (info !== null) yield info;
     }
   }
 
