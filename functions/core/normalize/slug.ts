@@ -3,6 +3,19 @@ import { createHash } from 'node:crypto';
 /** Longest slug derived from a file name. */
 export const MAX_SLUG_CHARS = 80;
 
+// Latin letters that NFKD does not decompose, spelled the way their languages transliterate them.
+const LATIN_LETTERS: Readonly<Record<string, string>> = {
+  æ: 'ae',
+  ø: 'o',
+  œ: 'oe',
+  ß: 'ss',
+  đ: 'd',
+  ł: 'l',
+  þ: 'th',
+  ð: 'd',
+  ı: 'i',
+};
+
 /** True for lowercase ASCII letters and digits separated by single dashes, at most 100 characters. */
 export function isSlug(value: string): boolean {
   if (value.length === 0 || value.length > 100) return false;
@@ -16,14 +29,15 @@ export function isSlug(value: string): boolean {
 }
 
 /**
- * Slug of a text: NFKD with combining marks removed ("Müller" → "muller"), lowercase ASCII letters and digits, runs
+ * Slug of a text: NFKD with combining marks removed ("Müller" → "muller", "Ærø" → "aero"), lowercase ASCII letters and digits, runs
  * of anything else turned into one `-`, cut to 80 characters at a dash when possible.
  */
 export function slugify(value: string): string {
   const ascii = value
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase();
+    .toLowerCase()
+    .replace(/[æøœßđłþðı]/g, (ch) => LATIN_LETTERS[ch] ?? ch);
   let slug = '';
   let dash = false;
   for (let i = 0; i < ascii.length; i++) {
