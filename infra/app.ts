@@ -1,9 +1,6 @@
-/**
- * The CDK app: one WirefeedStack, checked by cdk-nag's AwsSolutions pack on every synth. Any finding that is not
- * acknowledged (each acknowledgement sits next to the resource it concerns, with its reason) fails the synth.
- */
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+/** The CDK app (`npx cdk synth|deploy`): one WirefeedStack, checked by cdk-nag on every synth. */
+import { App } from 'aws-cdk-lib';
+import { addSecurityChecks } from './constructs/security-checks.ts';
 import { WirefeedStack } from './wirefeed-stack.ts';
 
 const app = new App();
@@ -14,5 +11,5 @@ new WirefeedStack(app, 'Wirefeed', {
   // Environment-agnostic when synthesized offline (no credentials); bound to the CLI's account when deploying.
   ...(account !== undefined && region !== undefined ? { env: { account, region } } : {}),
 });
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
+addSecurityChecks(app);
 app.synth();

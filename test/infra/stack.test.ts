@@ -1,0 +1,421 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, type CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SCHEDULE_MS, maxAttempts } from '../../functions/core/retry-schedule.ts';
+import { ENV } from '../../functions/handlers/env-names.ts';
+import { addSecurityChecks } from '../../infra/constructs/security-checks.ts';
+import { DELIVERY_MAX_CONCURRENCY, VISIBILITY_FACTOR } from '../../infra/wirefeed-stack.ts';
+import { resourcesOfType, type Synthesized, synthesizeWirefeed } from './synth.ts';
+
+let synth: Synthesized;
+
+beforeAll(async () => {
+  synth = await synthesizeWirefeed();
+});
+
+function logicalId(construct: IConstruct): string {
+  const resource = (construct.node.defaultChild ?? construct) as CfnResource;
+  return Stack.of(construct).resolve(resource.logicalId) as string;
+}
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Principal?: unknown;
+  Condition?: unknown;
+}
+
+function statementsOfRole(roleLogicalId: string): Statement[] {
+  return resourcesOfType(synth.json, 'AWS::IAM::Policy')
+    .filter(([, props]) => JSON.stringify(props['Roles']).includes(`"${roleLogicalId}"`))
+    .flatMap(([, props]) => (props['PolicyDocument'] as { Statement: Statement[] }).Statement);
+}
+
+function actionsOf(statement: Statement): string[] {
+  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
+
+function resourcesOf(statement: Statement): unknown[] {
+  return Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+}
+
+const READ_ONLY_ACTION = /^(s3:(Get|List|Head)|sqs:(GetQueue|ReceiveMessage)|logs:(Describe|Get))/;
+
+/** The directory the function's bundle was staged in: `asset.<hash>`, the hash being the S3 key of its zip. */
+function bundleDirOf(fn: IConstruct): string {
+  const code = synth.json.Resources[logicalId(fn)]?.Properties?.['Code'] as { S3Key: string };
+  return `asset.${code.S3Key.replace(/\.zip$/, '')}`;
+}
+
+describe('resource inventory', () => {
+  it('synthesizes the topology of DESIGN.md and nothing more', () => {
+    synth.template.resourceCountIs('AWS::S3::Bucket', 3);
+    synth.template.resourceCountIs('AWS::SQS::Queue', 4);
+    synth.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    synth.template.resourceCountIs('AWS::Events::Rule', 1);
+    synth.template.resourceCountIs('AWS::CloudFront::Distribution', 1);
+    synth.template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    synth.template.resourceCountIs('Custom::CDKBucketDeployment', 1);
+    // Publish, Delivery, and the two handlers CDK provides for BucketDeployment and bucket notifications.
+    synth.template.resourceCountIs('AWS::Lambda::Function', 4);
+  });
+
+  it('outputs the three feed URLs, the bucket names and the queue names', () => {
+    const outputs = synth.json.Outputs ?? {};
+    for (const name of [
+      'RssFeedUrl',
+      'AtomFeedUrl',
+      'JsonFeedUrl',
+      'SiteUrl',
+      'ContentBucketName',
+      'SiteBucketName',
+      'StateBucketName',
+      'PublishQueueName',
+      'DeliveryQueueName',
+      'DeliveryDeadLetterQueueName',
+    ]) {
+      expect(outputs, name).toHaveProperty(name);
+    }
+    const distribution = logicalId(synth.stack.site.distribution);
+    expect(outputs['RssFeedUrl']?.Value).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution, 'DomainName'] }, '/feed.xml']],
+    });
+  });
+});
+
+describe('buckets', () => {
+  it('block public access, encrypt with S3-managed keys and are retained on stack deletion', () => {
+    const buckets = Object.values(synth.json.Resources).filter((resource) => resource.Type === 'AWS::S3::Bucket');
+    expect(buckets).toHaveLength(3);
+    for (const bucket of buckets) {
+      expect(bucket.DeletionPolicy).toBe('Retain');
+      expect(bucket.Properties?.['PublicAccessBlockConfiguration']).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties?.['BucketEncryption']).toEqual({
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      });
+    }
+  });
+
+  it('deny every request that does not use TLS', () => {
+    for (const bucket of [synth.stack.contentBucket, synth.stack.siteBucket, synth.stack.stateBucket]) {
+      synth.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: logicalId(bucket) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('version state and content, expire old versions, and leave the rebuildable site unversioned', () => {
+    const bucketProps = (construct: IConstruct) => synth.json.Resources[logicalId(construct)]?.Properties ?? {};
+    for (const bucket of [synth.stack.stateBucket, synth.stack.contentBucket]) {
+      expect(bucketProps(bucket)['VersioningConfiguration']).toEqual({ Status: 'Enabled' });
+      expect(JSON.stringify(bucketProps(bucket)['LifecycleConfiguration'])).toContain('NoncurrentVersionExpiration');
+    }
+    expect(bucketProps(synth.stack.siteBucket)['VersioningConfiguration']).toBeUndefined();
+    synth.template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: logicalId(synth.stack.contentBucket) },
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
+    });
+  });
+
+  it('let only the CloudFront distribution read the site bucket: no public principal anywhere', () => {
+    for (const [, props] of resourcesOfType(synth.json, 'AWS::S3::BucketPolicy')) {
+      for (const statement of (props['PolicyDocument'] as { Statement: Statement[] }).Statement) {
+        if (statement.Effect !== 'Allow') continue;
+        expect(statement.Principal).not.toBe('*');
+        expect(statement.Principal).not.toEqual({ AWS: '*' });
+      }
+    }
+    synth.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logicalId(synth.stack.siteBucket) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudfront.amazonaws.com' },
+            Action: ['s3:GetObject', 's3:ListBucket'],
+            Condition: { StringEquals: { 'AWS:SourceArn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('queues', () => {
+  it('serialize publishing: FIFO with content-based deduplication, a FIFO dead-letter queue after 3 receives', () => {
+    const publish = synth.stack.publishQueue;
+    synth.template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      ContentBasedDeduplication: true,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(publish.deadLetterQueue), 'Arn'] },
+        maxReceiveCount: 3,
+      },
+    });
+    expect(synth.json.Resources[logicalId(publish.deadLetterQueue)]?.Properties).toMatchObject({ FifoQueue: true });
+  });
+
+  it('dead-letter deliveries one receive after the last scheduled attempt, kept 14 days', () => {
+    const delivery = synth.stack.deliveryQueue;
+    expect(synth.json.Resources[logicalId(delivery.queue)]?.Properties).toMatchObject({
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(delivery.deadLetterQueue), 'Arn'] },
+        maxReceiveCount: maxAttempts(DEFAULT_SCHEDULE_MS) + 1,
+      },
+    });
+    expect(synth.json.Resources[logicalId(delivery.deadLetterQueue)]?.Properties).toMatchObject({
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+  });
+
+  it('encrypt every queue with SQS-managed keys and refuse non-TLS requests', () => {
+    const queues = resourcesOfType(synth.json, 'AWS::SQS::Queue');
+    for (const [, props] of queues) expect(props['SqsManagedSseEnabled']).toBe(true);
+    for (const [id] of queues) {
+      synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: Match.arrayWith([{ Ref: id }]),
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('alarm as soon as a delivery or a publish is dead-lettered', () => {
+    for (const queue of [synth.stack.deliveryQueue, synth.stack.publishQueue]) {
+      synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(queue.deadLetterQueue), 'QueueName'] } }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+});
+
+describe('event sources', () => {
+  const mappings = () => resourcesOfType(synth.json, 'AWS::Lambda::EventSourceMapping').map(([, props]) => props);
+
+  it('give each queue a visibility timeout at least six times its function timeout', () => {
+    expect(mappings()).toHaveLength(2);
+    for (const mapping of mappings()) {
+      const queueId = (mapping['EventSourceArn'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const functionId = (mapping['FunctionName'] as { Ref: string }).Ref;
+      const visibility = synth.json.Resources[queueId]?.Properties?.['VisibilityTimeout'] as number;
+      const timeout = synth.json.Resources[functionId]?.Properties?.['Timeout'] as number;
+      expect(timeout).toBeGreaterThan(0);
+      expect(visibility).toBeGreaterThanOrEqual(VISIBILITY_FACTOR * timeout);
+    }
+  });
+
+  it('report batch item failures, and cap concurrent deliveries', () => {
+    for (const mapping of mappings()) expect(mapping['FunctionResponseTypes']).toEqual(['ReportBatchItemFailures']);
+    synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(synth.stack.deliveryFunction) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(synth.stack.deliveryQueue.queue), 'Arn'] },
+      ScalingConfig: { MaximumConcurrency: DELIVERY_MAX_CONCURRENCY },
+    });
+  });
+
+  it('route created and deleted articles and site.json to the publish queue in one message group', () => {
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created', 'Object Deleted'],
+        detail: {
+          bucket: { name: [{ Ref: logicalId(synth.stack.contentBucket) }] },
+          object: { key: [{ prefix: 'articles/' }, 'site.json'] },
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(synth.stack.publishQueue.queue), 'Arn'] },
+          SqsParameters: { MessageGroupId: 'publish' },
+        }),
+      ],
+    });
+  });
+});
+
+describe('functions', () => {
+  const ours = () => [synth.stack.publishFunction, synth.stack.deliveryFunction];
+
+  it('run Node.js 24 on arm64 with JSON logs in a log group with bounded retention', () => {
+    for (const fn of ours()) {
+      const props = synth.json.Resources[logicalId(fn)]?.Properties ?? {};
+      expect(props['Runtime']).toBe('nodejs24.x');
+      expect(props['Architectures']).toEqual(['arm64']);
+      expect(props['LoggingConfig']).toMatchObject({ LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } });
+      const logGroupId = (props['LoggingConfig'] as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(synth.json.Resources[logGroupId]?.Properties?.['RetentionInDays']).toBeGreaterThan(0);
+    }
+  });
+
+  it('ship minified ESM bundles that create `require` for CommonJS dependencies', () => {
+    for (const fn of ours()) {
+      const code = bundleDirOf(fn);
+      const bundle = readFileSync(join(synth.outdir, code, 'index.mjs'), 'utf8');
+      expect(bundle.startsWith("import{createRequire as __wfCreateRequire}from'node:module';")).toBe(true);
+      // Minified: long lines, not one indented statement per line (an unminified bundle averages ~40 characters).
+      expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(500);
+      expect(statSync(join(synth.outdir, code, 'index.mjs')).size).toBeLessThan(2_000_000);
+      expect(readdirSync(join(synth.outdir, code)).filter((name) => name.endsWith('.js'))).toEqual([]);
+    }
+  });
+
+  it('set exactly the environment each handler reads, and never the private-targets test flag', () => {
+    const env = (fn: IConstruct) =>
+      Object.keys(
+        (synth.json.Resources[logicalId(fn)]?.Properties?.['Environment'] as { Variables: Record<string, unknown> })
+          .Variables,
+      ).sort();
+    expect(env(synth.stack.publishFunction)).toEqual(
+      [ENV.contentBucket, ENV.siteBucket, ENV.stateBucket, ENV.deliveryQueueUrl, ENV.siteUrl, 'NODE_OPTIONS'].sort(),
+    );
+    expect(env(synth.stack.deliveryFunction)).toEqual(
+      [ENV.stateBucket, ENV.deliveryQueueUrl, ENV.deliveryDeadLetterQueueUrl, 'NODE_OPTIONS'].sort(),
+    );
+  });
+
+  it('grant no write action on `*`, and no action at all outside the buckets, queues and logs they use', () => {
+    const allowed = (fn: IConstruct, resources: IConstruct[]) => {
+      const role = logicalId((fn as unknown as { role: IConstruct }).role);
+      const ids = resources.map(logicalId);
+      for (const statement of statementsOfRole(role)) {
+        for (const resource of resourcesOf(statement)) {
+          const text = JSON.stringify(resource);
+          if (resource === '*') {
+            expect(
+              actionsOf(statement).every((action) => READ_ONLY_ACTION.test(action)),
+              text,
+            ).toBe(true);
+            continue;
+          }
+          expect(
+            ids.some((id) => text.includes(`"${id}"`)),
+            `${actionsOf(statement).join(',')} on ${text}`,
+          ).toBe(true);
+        }
+      }
+    };
+    const { stack } = synth;
+    const logGroup = (fn: IConstruct) => fn.node.scope?.node.findChild(`${fn.node.id}Logs`) as IConstruct;
+    allowed(stack.publishFunction, [
+      stack.contentBucket,
+      stack.siteBucket,
+      stack.stateBucket,
+      stack.deliveryQueue.queue,
+      stack.publishQueue.queue,
+      logGroup(stack.publishFunction),
+    ]);
+    allowed(stack.deliveryFunction, [
+      stack.stateBucket,
+      stack.deliveryQueue.queue,
+      stack.deliveryQueue.deadLetterQueue,
+      logGroup(stack.deliveryFunction),
+    ]);
+  });
+
+  it('let the publish function only read content, and write site and state objects', () => {
+    const role = logicalId(synth.stack.publishFunction.role as IConstruct);
+    const objectStatements = statementsOfRole(role).filter((statement) =>
+      JSON.stringify(statement.Resource).includes('/*'),
+    );
+    const actionsOn = (bucket: IConstruct) =>
+      objectStatements
+        .filter((statement) => JSON.stringify(statement.Resource).includes(`"${logicalId(bucket)}"`))
+        .flatMap(actionsOf)
+        .sort();
+    expect(actionsOn(synth.stack.contentBucket)).toEqual(['s3:GetObject']);
+    expect(actionsOn(synth.stack.siteBucket)).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+    expect(actionsOn(synth.stack.stateBucket)).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+  });
+});
+
+describe('CloudFront', () => {
+  it('serves index.html at the root over HTTPS only, through Origin Access Control', () => {
+    synth.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultRootObject: 'index.html',
+        DefaultCacheBehavior: Match.objectLike({
+          ViewerProtocolPolicy: 'redirect-to-https',
+          CachePolicyId: Match.anyValue(),
+          ResponseHeadersPolicyId: Match.anyValue(),
+        }),
+        Origins: [
+          Match.objectLike({ OriginAccessControlId: Match.anyValue(), S3OriginConfig: { OriginAccessIdentity: '' } }),
+        ],
+      }),
+    });
+    synth.template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: Match.objectLike({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always' }),
+    });
+  });
+
+  it("lets each object's Cache-Control decide how long it is cached", () => {
+    synth.template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({ MinTTL: 0, MaxTTL: 365 * 24 * 3600 }),
+    });
+  });
+
+  it('adds security headers to every response', () => {
+    synth.template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: Match.objectLike({
+        SecurityHeadersConfig: Match.objectLike({
+          ContentTypeOptions: { Override: true },
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+          StrictTransportSecurity: Match.objectLike({ AccessControlMaxAgeSec: 31_536_000 }),
+          ContentSecurityPolicy: Match.objectLike({
+            ContentSecurityPolicy: Match.stringLikeRegexp("default-src 'none'"),
+          }),
+        }),
+      }),
+    });
+  });
+});
+
+describe('cdk-nag AwsSolutions checks', () => {
+  it('leave no unacknowledged finding, errors or warnings', () => {
+    expect(synth.violations).toEqual([]);
+  });
+
+  it('give every acknowledgement a reason of its own', () => {
+    const reasons: string[] = [];
+    for (const resource of Object.values(synth.json.Resources)) {
+      const suppressions = (resource.Metadata?.['cdk_nag'] as { rules_to_suppress?: { id: string; reason: string }[] })
+        ?.rules_to_suppress;
+      for (const suppression of suppressions ?? []) {
+        expect(suppression.reason.length, suppression.id).toBeGreaterThanOrEqual(40);
+        reasons.push(suppression.reason);
+      }
+    }
+    expect(reasons.length).toBeGreaterThan(10);
+  });
+
+  it('fail the synth of a stack with a public, plain-HTTP bucket', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Careless');
+    new s3.Bucket(stack, 'Open', { removalPolicy: RemovalPolicy.DESTROY });
+    addSecurityChecks(app);
+    expect(() => app.synth()).toThrow(/AwsSolutions-S10/);
+  });
+});
