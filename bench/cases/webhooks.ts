@@ -109,8 +109,8 @@ function makeBody(): string {
 }
 
 export async function runWebhookCase(ctx: BenchContext): Promise<CaseResult> {
-  const total = ctx.quick ? 300 : 1000;
-  const rounds = ctx.quick ? 3 : 7;
+  const total = ctx.quick ? 500 : 1000;
+  const rounds = ctx.quick ? 5 : 9;
   const receivers = await startReceivers();
   try {
     const urls = receivers.ports.map((port) => `http://127.0.0.1:${port}/hook`);
