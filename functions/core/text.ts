@@ -6,7 +6,6 @@ const XML_INVALID =
 // Zero-width and invisible formatting junk (ZWSP, ZWNJ, ZWJ kept only inside emoji sequences is not attempted:
 // ZWJ is kept because emoji sequences need it), BOM, soft hyphen, word joiner, bidi isolates left as they carry meaning.
 const INVISIBLE = /[\u200B\u200C\u2060\uFEFF\u00AD]/g;
-const C1_CONTROLS = /[\u0080-\u009F]/g;
 // DEL is XML-legal but as invisible as a C1 control; article text never needs it.
 const DELETE_AND_C1 = /[\u007F-\u009F]/g;
 
@@ -23,13 +22,56 @@ export function stripInvisible(value: string): string {
   return value.replace(INVISIBLE, '').replace(DELETE_AND_C1, '');
 }
 
-/** NFC, XML-invalid, C1 control and zero-width characters removed; whitespace runs collapsed to one space; trimmed. */
+/** The characters JavaScript's `\s` matches. */
+function isSpace(code: number): boolean {
+  return (
+    code === 32 ||
+    (code >= 9 && code <= 13) ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+
+/**
+ * Collapses whitespace runs to one space and trims; the same result as `.replace(/\s+/g, ' ').trim()`, but it
+ * copies only where a run actually changes, so ordinary text (single spaces) costs one scan and no allocation.
+ */
+export function collapseWhitespace(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && isSpace(value.charCodeAt(start))) start++;
+  while (end > start && isSpace(value.charCodeAt(end - 1))) end--;
+  let out = '';
+  let from = start;
+  let i = start;
+  while (i < end) {
+    const code = value.charCodeAt(i);
+    if ((code <= 32 || code >= 0xa0) && isSpace(code)) {
+      let j = i + 1;
+      while (j < end && isSpace(value.charCodeAt(j))) j++;
+      if (code !== 32 || j - i > 1) {
+        out += `${value.slice(from, i)} `;
+        from = j;
+      }
+      i = j;
+    } else {
+      i++;
+    }
+  }
+  if (from === 0 && end === value.length) return value;
+  return out + value.slice(from, end);
+}
+
+/** NFC, XML-invalid, DEL/C1 control and zero-width characters removed; whitespace runs collapsed to one space; trimmed. */
 export function cleanText(value: string): string {
-  return stripXmlInvalid(value.normalize('NFC'))
-    .replace(INVISIBLE, '')
-    .replace(C1_CONTROLS, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return collapseWhitespace(stripInvisible(stripXmlInvalid(value)).normalize('NFC'));
 }
 
 const HTML_TEXT: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };

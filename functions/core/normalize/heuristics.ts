@@ -2,7 +2,9 @@
  * Line classifiers shared by the plain-text and Markdown readers. Every function looks at one already-cleaned line
  * (NFC, whitespace collapsed, trimmed) with a bounded number of passes, so the readers stay linear in the input size.
  */
-import { stripInvisible, stripXmlInvalid } from '../text.ts';
+import { cleanText, collapseWhitespace } from '../text.ts';
+
+export { collapseWhitespace };
 
 /** Longest line taken as a headline. */
 export const MAX_TITLE_CHARS = 120;
@@ -17,57 +19,8 @@ const MAX_LEAD_CHARS = 400;
 /** Upper bound of a derived summary, in UTF-16 code units. */
 export const MAX_SUMMARY_CHARS = 300;
 
-/** The characters JavaScript's `\s` matches. */
-function isSpace(code: number): boolean {
-  return (
-    code === 32 ||
-    (code >= 9 && code <= 13) ||
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000 ||
-    code === 0xfeff
-  );
-}
-
-/**
- * Collapses whitespace runs to one space and trims; the same result as `.replace(/\s+/g, ' ').trim()`, but it
- * copies only where a run actually changes, so ordinary text (single spaces) costs one scan and no allocation.
- */
-export function collapseWhitespace(value: string): string {
-  let start = 0;
-  let end = value.length;
-  while (start < end && isSpace(value.charCodeAt(start))) start++;
-  while (end > start && isSpace(value.charCodeAt(end - 1))) end--;
-  let out = '';
-  let from = start;
-  let i = start;
-  while (i < end) {
-    const code = value.charCodeAt(i);
-    if ((code <= 32 || code >= 0xa0) && isSpace(code)) {
-      let j = i + 1;
-      while (j < end && isSpace(value.charCodeAt(j))) j++;
-      if (code !== 32 || j - i > 1) {
-        out += `${value.slice(from, i)} `;
-        from = j;
-      }
-      i = j;
-    } else {
-      i++;
-    }
-  }
-  if (from === 0 && end === value.length) return value;
-  return out + value.slice(from, end);
-}
-
-/** Full hygiene for a value that did not come from cleaned lines (e.g. a YAML string with escapes): as `cleanText`. */
-export function cleanValue(value: string): string {
-  return collapseWhitespace(stripInvisible(stripXmlInvalid(value)).normalize('NFC'));
-}
+/** Full hygiene for a value that did not come from cleaned lines (e.g. a YAML string with escapes). */
+export const cleanValue = cleanText;
 
 // Characters that end a sentence or a clause: a line ending with one is prose, not a headline.
 const CLAUSE_END = new Set(['.', ',', ';', ':', '…']);
