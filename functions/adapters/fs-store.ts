@@ -6,6 +6,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  type Stats,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -146,6 +147,10 @@ export class FsStore implements ObjectStore {
     }
   }
 
+  /**
+   * Lists with the ETag computed on first access, from a stat-keyed cache: a caller that can tell
+   * "unchanged" from size and mtime never makes the store read the file.
+   */
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     // Walk only the directory that can hold the prefix, then filter by the full prefix.
     const slash = prefix.lastIndexOf('/');
@@ -155,14 +160,35 @@ export class FsStore implements ObjectStore {
     keys.sort();
     for (const key of keys) {
       if (!key.startsWith(prefix)) continue;
-      let info: ObjectInfo;
+      const path = join(this.#root, ...key.split('/'));
+      let stats: Stats;
       try {
-        info = this.#info(key, join(this.#root, ...key.split('/')));
+        stats = statSync(path);
       } catch (error) {
-        if (isCode(error, 'ENOENT', 'EISDIR')) continue;
+        if (isCode(error, 'ENOENT')) continue;
         return this.#fail('list', key, error);
       }
-      yield info;
+      const etagOf = () => this.#etagOf(key, path, stats);
+      yield {
+        key,
+        size: stats.size,
+        lastModified: stats.mtime,
+        get etag() {
+          return etagOf();
+        },
+      };
+    }
+  }
+
+  #etagOf(key: string, path: string, stats: Stats): string {
+    const cached = this.#etags.get(path);
+    if (cached && cached.size === stats.size && cached.mtimeMs === stats.mtimeMs) return cached.etag;
+    try {
+      const etag = md5Etag(readFileSync(path));
+      this.#etags.set(path, { size: stats.size, mtimeMs: stats.mtimeMs, etag });
+      return etag;
+    } catch (error) {
+      return this.#fail('list', key, error);
     }
   }
 

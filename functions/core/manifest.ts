@@ -27,6 +27,9 @@ export interface ArticleRecord {
 export interface SourceRecord {
   /** ETag (MD5) of the source bytes when last read. */
   readonly etag: string;
+  /** Size and modification time (ms) when last seen: equal values skip re-reading the source. */
+  readonly size?: number;
+  readonly modified?: number;
   /** The article id it produced last time it normalized successfully. */
   readonly id: string | null;
   /** Why it was rejected last time, when it was. */

@@ -20,9 +20,10 @@ import { sha256 } from '../core/hash.ts';
 import type { ArticleRecord, Manifest, SourceRecord } from '../core/manifest.ts';
 import { emptyManifest, MANIFEST_VERSION, parseManifest, serializeManifest } from '../core/manifest.ts';
 import { normalizeArticle } from '../core/normalize.ts';
-import type { Clock, ObjectStore } from '../core/ports.ts';
+import type { Clock, ObjectInfo, ObjectStore } from '../core/ports.ts';
 import { renderArticlePage, renderFeeds, renderIndex } from '../core/render/index.ts';
 import { parseSite } from '../core/site.ts';
+import { ArticleCache } from './article-cache.ts';
 import { SubscriberRepository } from './subscribers.ts';
 
 /** Bump when rendered output changes shape, so existing sites are re-rendered whole. */
@@ -30,7 +31,6 @@ export const RENDER_VERSION = '1';
 
 export const MANIFEST_KEY = 'manifest.json';
 export const WINDOW_KEY = 'feed-window.json';
-export const ARTICLE_CACHE_PREFIX = 'articles/';
 export const SITE_KEY = 'site.json';
 export const SOURCE_PREFIX = 'articles/';
 const FEED_PATHS = ['feed.xml', 'atom.xml', 'feed.json'];
@@ -155,19 +155,27 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
     previous.siteHash !== siteHash ||
     Object.keys(previousFiles).length === 0;
 
-  const listed: { key: string; etag: string }[] = [];
+  const listed: ObjectInfo[] = [];
   for await (const info of content.list(SOURCE_PREFIX)) if (isSourceKey(info.key)) listed.push(info);
 
   const sources: Record<string, SourceRecord> = {};
   const records: Record<string, ArticleRecord> = {};
   const owner = new Map<string, string>(); // article id → source key
   const rejected: RejectedSource[] = [];
-  const changed: { key: string; etag: string }[] = [];
+  const changed: ObjectInfo[] = [];
+  const cache = new ArticleCache(state);
 
-  for (const { key, etag } of listed) {
+  for (const info of listed) {
+    const { key } = info;
     const before = previous.sources[key];
-    if (!full && before !== undefined && before.etag === etag) {
-      sources[key] = before;
+    // Same size and modification time as recorded: unchanged without reading the bytes (a directory
+    // store hashes only when asked for the ETag); otherwise the ETag (MD5) decides.
+    const unchanged =
+      !full &&
+      before !== undefined &&
+      ((before.size === info.size && before.modified === info.lastModified.getTime()) || before.etag === info.etag);
+    if (unchanged) {
+      sources[key] = { ...before, size: info.size, modified: info.lastModified.getTime() };
       if (before.error !== undefined) rejected.push({ file: key, reason: before.error });
       const record = before.id === null ? undefined : previous.articles[before.id];
       if (record !== undefined && !owner.has(record.id)) {
@@ -175,7 +183,7 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
         owner.set(record.id, key);
       }
     } else {
-      changed.push({ key, etag });
+      changed.push(info);
     }
   }
 
@@ -195,13 +203,14 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
 
   for (let start = 0; start < changed.length; start += CHUNK) {
     const chunk = changed.slice(start, start + CHUNK);
-    const results = await mapLimit(chunk, IO_CONCURRENCY, async ({ key, etag }) => {
+    const results = await mapLimit(chunk, IO_CONCURRENCY, async ({ key }) => {
       const object = await content.get(key);
-      if (object === null) return { key, etag, error: 'disappeared while publishing' };
+      if (object === null) return { key, fingerprint: null, error: 'disappeared while publishing' };
+      const fingerprint = { etag: object.etag, size: object.size, modified: object.lastModified.getTime() };
       try {
-        return { key, etag: object.etag, article: normalizeArticle(object.body, { path: key }) };
+        return { key, fingerprint, article: normalizeArticle(object.body, { path: key }) };
       } catch (error) {
-        if (error instanceof InvalidArticleError) return { key, etag: object.etag, error: error.reason };
+        if (error instanceof InvalidArticleError) return { key, fingerprint, error: error.reason };
         throw error;
       }
     });
@@ -213,7 +222,9 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
         // Rejected: the last good version (if any) stays published.
         const reason = result.error ?? 'rejected';
         rejected.push({ file: result.key, reason });
-        sources[result.key] = { etag: result.etag, id: before?.id ?? null, error: reason };
+        if (result.fingerprint !== null) {
+          sources[result.key] = { ...result.fingerprint, id: before?.id ?? null, error: reason };
+        }
         const kept = before?.id == null ? undefined : previous.articles[before.id];
         if (kept !== undefined && !owner.has(kept.id)) {
           records[kept.id] = kept;
@@ -226,7 +237,7 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
       if (holder !== undefined) {
         const reason = `duplicate article id "${article.id}" (already published from ${holder})`;
         rejected.push({ file: result.key, reason });
-        sources[result.key] = { etag: result.etag, id: null, error: reason };
+        sources[result.key] = { ...(result.fingerprint ?? { etag: '' }), id: null, error: reason };
         continue;
       }
       const prior = previous.articles[article.id];
@@ -252,17 +263,12 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
       if (!same) contentChanged = true;
       records[article.id] = record;
       owner.set(article.id, result.key);
-      sources[result.key] = { etag: result.etag, id: article.id };
+      sources[result.key] = { ...(result.fingerprint ?? { etag: '' }), id: article.id };
       accepted.push({ article, record });
     }
 
     await mapLimit(accepted, IO_CONCURRENCY, async ({ article, record }) => {
-      const prior = previous.articles[article.id];
-      if (prior?.contentHash !== article.contentHash || full) {
-        await state.put(`${ARTICLE_CACHE_PREFIX}${article.id}.json`, JSON.stringify(article), {
-          contentType: 'application/json',
-        });
-      }
+      if (full || previous.articles[article.id]?.contentHash !== article.contentHash) cache.set(article);
       await writeIfChanged(renderArticlePage(site, entryOf(article, record)));
     });
 
@@ -272,6 +278,8 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
 
   const removedIds = Object.keys(previous.articles).filter((id) => !(id in records));
   const anythingChanged = full || contentChanged || removedIds.length > 0;
+  for (const id of removedIds) cache.remove(id);
+  await cache.flush(new Set(Object.keys(records)), full);
 
   let windowArticles: Article[] | null = null;
   const windowCache: { text?: string | null } = {};
@@ -280,7 +288,7 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
   if (anythingChanged) {
     const ordered = Object.values(records).sort(compareRecords);
     const windowRecords = ordered.slice(0, site.itemLimit);
-    windowArticles = await loadWindow(state, content, windowRecords, fresh, windowCache);
+    windowArticles = await loadWindow(state, content, cache, windowRecords, fresh, windowCache);
     const entries = windowRecords.map((record, i) => entryOf(windowArticles?.[i] as Article, record));
     const feedFiles = renderFeeds(site, entries);
     for (const file of feedFiles) await writeIfChanged(file);
@@ -356,6 +364,7 @@ async function readText(store: ObjectStore, key: string): Promise<string | null>
 async function loadWindow(
   state: ObjectStore,
   content: ObjectStore,
+  cache: ArticleCache,
   windowRecords: readonly ArticleRecord[],
   fresh: readonly { article: Article }[],
   windowCache: { text?: string | null },
@@ -375,18 +384,13 @@ async function loadWindow(
       }
     }
   }
+  for (const [id, article] of await cache.getMany(missing())) known.set(id, article);
   await mapLimit(missing(), IO_CONCURRENCY, async (record) => {
-    const cached = await state.get(`${ARTICLE_CACHE_PREFIX}${record.id}.json`);
-    const article = cached === null ? null : (JSON.parse(Buffer.from(cached.body).toString('utf8')) as Article);
-    if (article?.contentHash === record.contentHash) {
-      known.set(record.id, article);
-      return;
-    }
     const source = await content.get(record.source);
     const renormalized = source === null ? null : safeNormalize(source.body, record.source);
     if (renormalized?.contentHash !== record.contentHash) {
       throw new WirefeedError(
-        `${state.location}/${ARTICLE_CACHE_PREFIX}${record.id}.json: cached article is missing or stale and ${record.source} no longer reproduces it`,
+        `${state.location}: the cached article "${record.id}" is missing or stale and ${record.source} no longer reproduces it`,
       );
     }
     known.set(record.id, renormalized);

@@ -111,7 +111,10 @@ describe('publishing to S3 (s3rver over HTTP, real SDK)', () => {
     s3.resetCounts();
     r = await build();
     expect(r.summary.events.map((e) => `${e.type} ${e.id}`)).toEqual(['article.deleted beta']);
-    expect(s3.count('DeleteObject')).toBe(1);
+    // The page, and the state's cache shard when the article was its only entry.
+    const deletes = s3.requests.filter((r) => r.kind === 'DeleteObject').map((r) => r.path.split('?')[0]);
+    expect(deletes).toContain('/site/www/articles/beta.html');
+    expect(deletes.filter((path) => path?.startsWith('/site/'))).toHaveLength(1);
     const site = new S3Store({ client: s3.client, bucket: 'site', prefix: 'www' });
     expect(await site.head('articles/beta.html')).toBeNull();
   });
