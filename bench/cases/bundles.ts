@@ -5,6 +5,7 @@
  * `new S3Client()`. Bytes, and cold import + init in a fresh node process: spawns of all bundles alternate,
  * medians over the rounds.
  */
+import { readFileSync } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
@@ -27,6 +28,8 @@ import {
 const REQUIRE_BANNER =
   "import{createRequire as __wfCreateRequire}from'node:module';const require=__wfCreateRequire(import.meta.url);";
 
+const CONSTRUCT_SOURCE = readFileSync(join(PROJECT_ROOT, 'infra', 'constructs', 'wirefeed-function.ts'), 'utf8');
+
 const STACK_OPTIONS: BuildOptions = {
   bundle: true,
   format: 'esm',
@@ -37,6 +40,8 @@ const STACK_OPTIONS: BuildOptions = {
   banner: { js: REQUIRE_BANNER },
   sourcemap: true,
   sourcesContent: false,
+  // Followed from the construct's source, so the bench cannot drift from what the stack deploys.
+  keepNames: /keepNames:\s*true/.test(CONSTRUCT_SOURCE),
   logLevel: 'silent',
 };
 
@@ -151,7 +156,7 @@ export async function runBundleCase(ctx: BenchContext): Promise<CaseResult> {
     figures,
     checks,
     notes: [
-      `esbuild options mirror WirefeedFunction's bundling (banner present: ${banner}); source maps: ${mapSizes}.`,
+      `esbuild options mirror WirefeedFunction's bundling (banner present: ${banner}, keepNames: ${STACK_OPTIONS.keepNames}); source maps: ${mapSizes}.`,
       'The stack sets NODE_OPTIONS=--enable-source-maps, so "as deployed" imports with it; both bundles get the same flag in each comparison.',
       `Local Node ${process.versions.node}, not the Lambda runtime (nodejs24.x, arm64): ratios carry over better than absolute times.`,
     ],

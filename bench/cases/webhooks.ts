@@ -136,7 +136,7 @@ export async function runWebhookCase(ctx: BenchContext): Promise<CaseResult> {
             method: 'POST',
             agent,
             headers: {
-              ...fixedHeaders,
+              ...signWebhook({ id: `evt_${i}`, timestamp: Date.now() / 1000, body, secrets: [secret] }),
               'content-type': 'application/json',
               'user-agent': USER_AGENT,
               'content-length': String(payload.length),
