@@ -4,8 +4,8 @@ import { addSecurityChecks } from './constructs/security-checks.ts';
 import { WirefeedStack } from './wirefeed-stack.ts';
 
 const app = new App();
-const account = process.env['CDK_DEFAULT_ACCOUNT'];
-const region = process.env['CDK_DEFAULT_REGION'];
+const account = process.env.CDK_DEFAULT_ACCOUNT;
+const region = process.env.CDK_DEFAULT_REGION;
 new WirefeedStack(app, 'Wirefeed', {
   description: 'wirefeed: articles to RSS, Atom, JSON Feed and signed webhooks',
   // Environment-agnostic when synthesized offline (no credentials); bound to the CLI's account when deploying.

@@ -60,7 +60,7 @@ async function processRecord(record: SQSRecord, requestId: string | undefined): 
     job = { ...parseJob(record.body), attempts: attemptsMade };
   } catch (error) {
     // Retrying cannot make a malformed body readable: dead-letter it as it came, with the parse error.
-    const moved = await moveToDeadLetters(record.body, `unreadable delivery job: ${describeError(error)['error']}`);
+    const moved = await moveToDeadLetters(record.body, `unreadable delivery job: ${describeError(error).error}`);
     logJson('ERROR', 'unreadable delivery job', { requestId, messageId: record.messageId, ...describeError(error) });
     return moved ? null : failure;
   }

@@ -78,6 +78,8 @@ export class WirefeedFunction extends nodejs.NodejsFunction {
         mainFields: ['module', 'main'],
         banner: REQUIRE_BANNER,
         minify: true,
+        // Errors name themselves after their class (`new.target.name`); minified names would log as "un".
+        keepNames: true,
         sourceMap: true,
         sourcesContent: false,
         // Bundle the SDK too: the code that runs is the code the tests ran.

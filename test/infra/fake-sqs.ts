@@ -38,7 +38,7 @@ export async function startFakeSqs(): Promise<FakeSqs> {
       calls.push({ action, path: request.url ?? '/', input });
       let output: unknown = {};
       if (action === 'SendMessageBatch') {
-        const entries = input['Entries'] as { Id: string; MessageBody: string }[];
+        const entries = input.Entries as { Id: string; MessageBody: string }[];
         const successful: unknown[] = [];
         const failed: unknown[] = [];
         for (const entry of entries) {
@@ -51,7 +51,7 @@ export async function startFakeSqs(): Promise<FakeSqs> {
         }
         output = { Successful: successful, Failed: failed };
       } else if (action === 'SendMessage') {
-        output = { MessageId: randomUUID(), MD5OfMessageBody: md5(String(input['MessageBody'])) };
+        output = { MessageId: randomUUID(), MD5OfMessageBody: md5(String(input.MessageBody)) };
       }
       response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
       response.end(JSON.stringify(output));

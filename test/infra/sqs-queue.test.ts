@@ -56,18 +56,18 @@ describe('SqsQueue', () => {
     const jobs = Array.from({ length: 23 }, (_, i) => job(i));
     await queue().enqueue(jobs);
     const batches = sqs.callsOf('SendMessageBatch');
-    expect(batches.map((call) => (call.input['Entries'] as unknown[]).length)).toEqual([10, 10, 3]);
+    expect(batches.map((call) => (call.input.Entries as unknown[]).length)).toEqual([10, 10, 3]);
     const bodies = batches.flatMap((call) =>
-      (call.input['Entries'] as { MessageBody: string }[]).map((entry) => JSON.parse(entry.MessageBody)),
+      (call.input.Entries as { MessageBody: string }[]).map((entry) => JSON.parse(entry.MessageBody)),
     );
     expect(bodies).toEqual(jobs);
-    expect(batches[0]?.input['QueueUrl']).toBe(sqs.queueUrl('deliveries'));
+    expect(batches[0]?.input.QueueUrl).toBe(sqs.queueUrl('deliveries'));
   });
 
   it('delays each message until its notBefore, at most the 15 minutes SQS allows', async () => {
     const later = (seconds: number) => new Date(NOW.getTime() + seconds * 1000).toISOString();
     await queue().enqueue([job(0, later(-30)), job(1, later(4.2)), job(2, later(3600))]);
-    const entries = sqs.callsOf('SendMessageBatch')[0]?.input['Entries'] as { DelaySeconds: number }[];
+    const entries = sqs.callsOf('SendMessageBatch')[0]?.input.Entries as { DelaySeconds: number }[];
     expect(entries.map((entry) => entry.DelaySeconds)).toEqual([0, 5, MAX_DELAY_SECONDS]);
   });
 
@@ -76,7 +76,7 @@ describe('SqsQueue', () => {
     await queue().enqueue([job(0), job(1), job(2)]);
     const batches = sqs.callsOf('SendMessageBatch');
     expect(batches).toHaveLength(2);
-    const resent = (batches[1]?.input['Entries'] as { MessageBody: string }[]).map(
+    const resent = ((batches[1]?.input.Entries ?? []) as { MessageBody: string }[]).map(
       (entry) => (JSON.parse(entry.MessageBody) as DeliveryJob).id,
     );
     expect(resent).toEqual(['job-0', 'job-1']);

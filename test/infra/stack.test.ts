@@ -32,8 +32,8 @@ interface Statement {
 
 function statementsOfRole(roleLogicalId: string): Statement[] {
   return resourcesOfType(synth.json, 'AWS::IAM::Policy')
-    .filter(([, props]) => JSON.stringify(props['Roles']).includes(`"${roleLogicalId}"`))
-    .flatMap(([, props]) => (props['PolicyDocument'] as { Statement: Statement[] }).Statement);
+    .filter(([, props]) => JSON.stringify(props.Roles).includes(`"${roleLogicalId}"`))
+    .flatMap(([, props]) => (props.PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
 function actionsOf(statement: Statement): string[] {
@@ -48,7 +48,7 @@ const READ_ONLY_ACTION = /^(s3:(Get|List|Head)|sqs:(GetQueue|ReceiveMessage)|log
 
 /** The directory the function's bundle was staged in: `asset.<hash>`, the hash being the S3 key of its zip. */
 function bundleDirOf(fn: IConstruct): string {
-  const code = synth.json.Resources[logicalId(fn)]?.Properties?.['Code'] as { S3Key: string };
+  const code = synth.json.Resources[logicalId(fn)]?.Properties?.Code as { S3Key: string };
   return `asset.${code.S3Key.replace(/\.zip$/, '')}`;
 }
 
@@ -83,7 +83,7 @@ describe('resource inventory', () => {
       expect(outputs, name).toHaveProperty(name);
     }
     const distribution = logicalId(synth.stack.site.distribution);
-    expect(outputs['RssFeedUrl']?.Value).toEqual({
+    expect(outputs.RssFeedUrl?.Value).toEqual({
       'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution, 'DomainName'] }, '/feed.xml']],
     });
   });
@@ -95,13 +95,13 @@ describe('buckets', () => {
     expect(buckets).toHaveLength(3);
     for (const bucket of buckets) {
       expect(bucket.DeletionPolicy).toBe('Retain');
-      expect(bucket.Properties?.['PublicAccessBlockConfiguration']).toEqual({
+      expect(bucket.Properties?.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true,
         BlockPublicPolicy: true,
         IgnorePublicAcls: true,
         RestrictPublicBuckets: true,
       });
-      expect(bucket.Properties?.['BucketEncryption']).toEqual({
+      expect(bucket.Properties?.BucketEncryption).toEqual({
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
       });
     }
@@ -123,10 +123,10 @@ describe('buckets', () => {
   it('version state and content, expire old versions, and leave the rebuildable site unversioned', () => {
     const bucketProps = (construct: IConstruct) => synth.json.Resources[logicalId(construct)]?.Properties ?? {};
     for (const bucket of [synth.stack.stateBucket, synth.stack.contentBucket]) {
-      expect(bucketProps(bucket)['VersioningConfiguration']).toEqual({ Status: 'Enabled' });
-      expect(JSON.stringify(bucketProps(bucket)['LifecycleConfiguration'])).toContain('NoncurrentVersionExpiration');
+      expect(bucketProps(bucket).VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(JSON.stringify(bucketProps(bucket).LifecycleConfiguration)).toContain('NoncurrentVersionExpiration');
     }
-    expect(bucketProps(synth.stack.siteBucket)['VersioningConfiguration']).toBeUndefined();
+    expect(bucketProps(synth.stack.siteBucket).VersioningConfiguration).toBeUndefined();
     synth.template.hasResourceProperties('Custom::S3BucketNotifications', {
       BucketName: { Ref: logicalId(synth.stack.contentBucket) },
       NotificationConfiguration: { EventBridgeConfiguration: {} },
@@ -135,7 +135,7 @@ describe('buckets', () => {
 
   it('let only the CloudFront distribution read the site bucket: no public principal anywhere', () => {
     for (const [, props] of resourcesOfType(synth.json, 'AWS::S3::BucketPolicy')) {
-      for (const statement of (props['PolicyDocument'] as { Statement: Statement[] }).Statement) {
+      for (const statement of (props.PolicyDocument as { Statement: Statement[] }).Statement) {
         if (statement.Effect !== 'Allow') continue;
         expect(statement.Principal).not.toBe('*');
         expect(statement.Principal).not.toEqual({ AWS: '*' });
@@ -186,7 +186,7 @@ describe('queues', () => {
 
   it('encrypt every queue with SQS-managed keys and refuse non-TLS requests', () => {
     const queues = resourcesOfType(synth.json, 'AWS::SQS::Queue');
-    for (const [, props] of queues) expect(props['SqsManagedSseEnabled']).toBe(true);
+    for (const [, props] of queues) expect(props.SqsManagedSseEnabled).toBe(true);
     for (const [id] of queues) {
       synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: Match.arrayWith([{ Ref: id }]),
@@ -218,17 +218,17 @@ describe('event sources', () => {
   it('give each queue a visibility timeout at least six times its function timeout', () => {
     expect(mappings()).toHaveLength(2);
     for (const mapping of mappings()) {
-      const queueId = (mapping['EventSourceArn'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-      const functionId = (mapping['FunctionName'] as { Ref: string }).Ref;
-      const visibility = synth.json.Resources[queueId]?.Properties?.['VisibilityTimeout'] as number;
-      const timeout = synth.json.Resources[functionId]?.Properties?.['Timeout'] as number;
+      const queueId = (mapping.EventSourceArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const functionId = (mapping.FunctionName as { Ref: string }).Ref;
+      const visibility = synth.json.Resources[queueId]?.Properties?.VisibilityTimeout as number;
+      const timeout = synth.json.Resources[functionId]?.Properties?.Timeout as number;
       expect(timeout).toBeGreaterThan(0);
       expect(visibility).toBeGreaterThanOrEqual(VISIBILITY_FACTOR * timeout);
     }
   });
 
   it('report batch item failures, and cap concurrent deliveries', () => {
-    for (const mapping of mappings()) expect(mapping['FunctionResponseTypes']).toEqual(['ReportBatchItemFailures']);
+    for (const mapping of mappings()) expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalId(synth.stack.deliveryFunction) },
       EventSourceArn: { 'Fn::GetAtt': [logicalId(synth.stack.deliveryQueue.queue), 'Arn'] },
@@ -262,11 +262,11 @@ describe('functions', () => {
   it('run Node.js 24 on arm64 with JSON logs in a log group with bounded retention', () => {
     for (const fn of ours()) {
       const props = synth.json.Resources[logicalId(fn)]?.Properties ?? {};
-      expect(props['Runtime']).toBe('nodejs24.x');
-      expect(props['Architectures']).toEqual(['arm64']);
-      expect(props['LoggingConfig']).toMatchObject({ LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } });
-      const logGroupId = (props['LoggingConfig'] as { LogGroup: { Ref: string } }).LogGroup.Ref;
-      expect(synth.json.Resources[logGroupId]?.Properties?.['RetentionInDays']).toBeGreaterThan(0);
+      expect(props.Runtime).toBe('nodejs24.x');
+      expect(props.Architectures).toEqual(['arm64']);
+      expect(props.LoggingConfig).toMatchObject({ LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } });
+      const logGroupId = (props.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(synth.json.Resources[logGroupId]?.Properties?.RetentionInDays).toBeGreaterThan(0);
     }
   });
 
@@ -285,7 +285,7 @@ describe('functions', () => {
   it('set exactly the environment each handler reads, and never the private-targets test flag', () => {
     const env = (fn: IConstruct) =>
       Object.keys(
-        (synth.json.Resources[logicalId(fn)]?.Properties?.['Environment'] as { Variables: Record<string, unknown> })
+        ((synth.json.Resources[logicalId(fn)]?.Properties?.Environment ?? {}) as { Variables: Record<string, unknown> })
           .Variables,
       ).sort();
     expect(env(synth.stack.publishFunction)).toEqual(
@@ -401,7 +401,7 @@ describe('cdk-nag AwsSolutions checks', () => {
   it('give every acknowledgement a reason of its own', () => {
     const reasons: string[] = [];
     for (const resource of Object.values(synth.json.Resources)) {
-      const suppressions = (resource.Metadata?.['cdk_nag'] as { rules_to_suppress?: { id: string; reason: string }[] })
+      const suppressions = (resource.Metadata?.cdk_nag as { rules_to_suppress?: { id: string; reason: string }[] })
         ?.rules_to_suppress;
       for (const suppression of suppressions ?? []) {
         expect(suppression.reason.length, suppression.id).toBeGreaterThanOrEqual(40);

@@ -1,0 +1,388 @@
+/**
+ * The bundles `cdk synth` writes to the cloud assembly, run as Lambda would run them: imported by a fresh Node.js
+ * process (real ESM loader, module-scope config), invoked with real-shaped SQS events, against s3rver for S3,
+ * loopback receivers for webhooks, and a local SQS stand-in for the SQS control calls only.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3Store } from '../../functions/adapters/s3-store.ts';
+import type { DeliveryJob, Subscriber } from '../../functions/core/delivery.ts';
+import { ENV } from '../../functions/handlers/env-names.ts';
+import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
+import { type S3TestServer, startS3Server } from '../helpers/s3-server.ts';
+import { type FakeSqs, startFakeSqs } from './fake-sqs.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SITE_URL = 'https://d111111abcdef8.cloudfront.net';
+const PUBLISH_QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:Wirefeed-PublishQueue.fifo';
+const DELIVERY_QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:Wirefeed-DeliveryQueue';
+
+interface Receiver {
+  readonly url: string;
+  readonly requests: { headers: IncomingHttpHeaders; body: string }[];
+  readonly server: Server;
+}
+
+async function startReceiver(status: number): Promise<Receiver> {
+  const requests: Receiver['requests'] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      requests.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+      response.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, requests, server };
+}
+
+interface Invocation {
+  readonly result: SQSBatchResponse;
+  /** JSON lines the handler logged. */
+  readonly logs: Record<string, unknown>[];
+  readonly importMs: number;
+}
+
+/** Imports the bundle in a fresh Node.js process with `env` only, invokes `handler(event)`, and returns its result. */
+function invokeBundle(bundle: string, env: Record<string, string>, event: SQSEvent): Promise<Invocation> {
+  const script = `
+    const started = performance.now();
+    const { handler } = await import(${JSON.stringify(`file://${bundle}`)});
+    const importMs = performance.now() - started;
+    const result = await handler(JSON.parse(process.env.WF_EVENT), { awsRequestId: 'test-request' });
+    process.stdout.write('\\nRESULT ' + JSON.stringify({ result, importMs }) + '\\n');
+  `;
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH ?? '', ...env, WF_EVENT: JSON.stringify(event) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill(), 60_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      const line = stdout.split('\n').find((text) => text.startsWith('RESULT '));
+      if (code !== 0 || line === undefined) {
+        fail(new Error(`bundle exited with ${code}\n${stdout}\n${stderr}`));
+        return;
+      }
+      const { result, importMs } = JSON.parse(line.slice('RESULT '.length)) as Omit<Invocation, 'logs'>;
+      importTimes[bundle] = [...(importTimes[bundle] ?? []), importMs];
+      const logs = stdout
+        .split('\n')
+        .filter((text) => text.startsWith('{'))
+        .map((text) => JSON.parse(text) as Record<string, unknown>);
+      done({ result, logs, importMs });
+    });
+  });
+}
+
+/** An SQS record as Lambda's poller delivers it. */
+function sqsRecord(body: string, options: { receiveCount: number; arn: string; messageId: string }): SQSRecord {
+  const fifo = options.arn.endsWith('.fifo');
+  return {
+    messageId: options.messageId,
+    receiptHandle: `AQEB${options.messageId}-receipt`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(options.receiveCount),
+      SentTimestamp: String(Date.now() - 1000),
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+      ...(fifo
+        ? {
+            SequenceNumber: '18887342000000000001',
+            MessageGroupId: 'publish',
+            MessageDeduplicationId: options.messageId,
+          }
+        : {}),
+    },
+    messageAttributes: {},
+    md5OfBody: '0',
+    eventSource: 'aws:sqs',
+    eventSourceARN: options.arn,
+    awsRegion: 'us-east-1',
+  };
+}
+
+/** The EventBridge event S3 emits for an object in the content bucket, as the rule forwards it to SQS. */
+function s3Event(type: 'Object Created' | 'Object Deleted', key: string): string {
+  return JSON.stringify({
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': type,
+    source: 'aws.s3',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: ['arn:aws:s3:::content'],
+    detail: {
+      version: '0',
+      bucket: { name: 'content' },
+      object: { key, size: 1024, etag: 'd41d8cd98f00b204e9800998ecf8427e', sequencer: '00617F08299329D189' },
+      'request-id': 'N4N7GDK58NMKJ12R',
+      requester: '123456789012',
+      reason: 'PutObject',
+    },
+  });
+}
+
+let s3: S3TestServer;
+let sqs: FakeSqs;
+let okReceiver: Receiver;
+let failingReceiver: Receiver;
+let bundles: { publish: string; delivery: string };
+let okSubscriber: Subscriber;
+let failingSubscriber: Subscriber;
+let synthSeconds = 0;
+/** Cold import time of each bundle, in ms, for the closing log line. */
+const importTimes: Record<string, number[]> = {};
+
+function baseEnv(): Record<string, string> {
+  return { ...s3.env, AWS_ENDPOINT_URL_SQS: sqs.endpoint, AWS_EC2_METADATA_DISABLED: 'true' };
+}
+
+function publishEnv(): Record<string, string> {
+  return {
+    ...baseEnv(),
+    [ENV.contentBucket]: 'content',
+    [ENV.siteBucket]: 'site',
+    [ENV.stateBucket]: 'state',
+    [ENV.siteUrl]: SITE_URL,
+    [ENV.deliveryQueueUrl]: sqs.queueUrl('Wirefeed-DeliveryQueue'),
+  };
+}
+
+function deliveryEnv(): Record<string, string> {
+  return {
+    ...baseEnv(),
+    [ENV.stateBucket]: 'state',
+    [ENV.deliveryQueueUrl]: sqs.queueUrl('Wirefeed-DeliveryQueue'),
+    [ENV.deliveryDeadLetterQueueUrl]: sqs.queueUrl('Wirefeed-DeliveryDLQ'),
+    [ENV.allowPrivateTargets]: 'true',
+  };
+}
+
+/** Finds each function's bundle through the template: its code's S3 key is `<asset hash>.zip`. */
+function findBundles(outdir: string): { publish: string; delivery: string } {
+  const template = JSON.parse(readFileSync(join(outdir, 'Wirefeed.template.json'), 'utf8')) as {
+    Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: string } } }>;
+  };
+  const bundleOf = (prefix: string) => {
+    const entry = Object.entries(template.Resources).find(
+      ([id, resource]) => id.startsWith(prefix) && resource.Type === 'AWS::Lambda::Function',
+    );
+    const key = entry?.[1].Properties.Code?.S3Key;
+    if (key === undefined) throw new Error(`no ${prefix} in the template`);
+    return join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+  };
+  return { publish: bundleOf('PublishFunction'), delivery: bundleOf('DeliveryFunction') };
+}
+
+beforeAll(async () => {
+  const outdir = await mkdtemp(join(tmpdir(), 'wirefeed-cdk-out-'));
+  const started = performance.now();
+  // The same command as `npm run synth`, offline: no credentials, no Docker, no metadata-service lookups.
+  await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--output', outdir], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), AWS_EC2_METADATA_DISABLED: 'true' },
+    timeout: 200_000,
+  });
+  synthSeconds = (performance.now() - started) / 1000;
+  bundles = findBundles(outdir);
+
+  [s3, sqs, okReceiver, failingReceiver] = await Promise.all([
+    startS3Server(['content', 'site', 'state']),
+    startFakeSqs(),
+    startReceiver(204),
+    startReceiver(500),
+  ]);
+  const content = new S3Store({ client: s3.client, bucket: 'content' });
+  await content.put('site.json', await readFile(join(ROOT, 'content', 'site.json')));
+  for (const name of await readdir(join(ROOT, 'content', 'articles'))) {
+    await content.put(`articles/${name}`, await readFile(join(ROOT, 'content', 'articles', name)));
+  }
+  const subscribers = new SubscriberRepository(new S3Store({ client: s3.client, bucket: 'state' }));
+  const now = new Date();
+  okSubscriber = await subscribers.add(okReceiver.url, { allowPrivateTargets: true, now });
+  failingSubscriber = await subscribers.add(failingReceiver.url, { allowPrivateTargets: true, now });
+}, 240_000);
+
+afterAll(async () => {
+  okReceiver?.server.close();
+  failingReceiver?.server.close();
+  await Promise.all([s3?.stop(), sqs?.stop()]);
+  const sizes = Object.entries(bundles ?? {}).map(([name, file]) => {
+    const imports = (importTimes[file] ?? []).map((ms) => ms.toFixed(0)).join('/');
+    return `${name} ${(statSync(file).size / 1024).toFixed(0)} KiB, cold import ${imports} ms`;
+  });
+  console.info(`cdk synth ${synthSeconds.toFixed(1)} s; bundles: ${sizes.join(', ')}`);
+});
+
+function queuedJobs(): DeliveryJob[] {
+  return sqs
+    .callsOf('SendMessageBatch')
+    .flatMap((call) => (call.input.Entries as { MessageBody: string }[]).map((entry) => JSON.parse(entry.MessageBody)));
+}
+
+describe('publish bundle', () => {
+  it('publishes the feeds to the site bucket and queues one job per event and subscriber', async () => {
+    const articles = readdirSync(join(ROOT, 'content', 'articles'));
+    const event: SQSEvent = {
+      Records: articles.map((name, index) =>
+        sqsRecord(s3Event('Object Created', `articles/${name}`), {
+          receiveCount: 1,
+          arn: PUBLISH_QUEUE_ARN,
+          messageId: `publish-${index}`,
+        }),
+      ),
+    };
+    const { result, logs, importMs } = await invokeBundle(bundles.publish, publishEnv(), event);
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(importMs).toBeLessThan(5_000);
+
+    const site = new S3Store({ client: s3.client, bucket: 'site' });
+    for (const key of ['feed.xml', 'atom.xml', 'feed.json', 'index.html']) {
+      expect(await site.head(key), key).not.toBeNull();
+    }
+    const rss = Buffer.from((await site.get('feed.xml'))?.body ?? []).toString('utf8');
+    expect(rss).toContain(`${SITE_URL}/feed.xml`);
+
+    const jobs = queuedJobs();
+    const events = new Set(jobs.map((job) => job.event.id));
+    // Each article's article.published plus one feed.updated, for each of the two subscribers.
+    expect(events.size).toBe(articles.length + 1);
+    expect(jobs).toHaveLength(2 * events.size);
+    expect(new Set(jobs.map((job) => job.subscriberId))).toEqual(new Set([okSubscriber.id, failingSubscriber.id]));
+
+    const summary = logs.find((line) => line.message === 'published');
+    expect(summary).toMatchObject({
+      level: 'INFO',
+      records: articles.length,
+      articles: articles.length,
+      events: events.size,
+    });
+  });
+
+  it('writes nothing and queues nothing when republishing unchanged content', async () => {
+    const before = sqs.callsOf('SendMessageBatch').length;
+    s3.resetCounts();
+    const event: SQSEvent = {
+      Records: [
+        sqsRecord(s3Event('Object Created', 'site.json'), {
+          receiveCount: 1,
+          arn: PUBLISH_QUEUE_ARN,
+          messageId: 'again',
+        }),
+      ],
+    };
+    const { result, logs } = await invokeBundle(bundles.publish, publishEnv(), event);
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(s3.count('PutObject')).toBe(0);
+    expect(s3.count('DeleteObject')).toBe(0);
+    expect(sqs.callsOf('SendMessageBatch')).toHaveLength(before);
+    expect(logs.find((line) => line.message === 'published')).toMatchObject({ written: 0, events: 0 });
+  });
+
+  it('fails the whole batch, naming the cause, when the content bucket has no site.json', async () => {
+    const event: SQSEvent = {
+      Records: [
+        sqsRecord(s3Event('Object Deleted', 'site.json'), {
+          receiveCount: 1,
+          arn: PUBLISH_QUEUE_ARN,
+          messageId: 'broken',
+        }),
+      ],
+    };
+    const { result, logs } = await invokeBundle(
+      bundles.publish,
+      { ...publishEnv(), [ENV.contentBucket]: 'state' },
+      event,
+    );
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'broken' }] });
+    expect(logs.find((line) => line.level === 'ERROR')).toMatchObject({ errorName: 'ConfigError' });
+  });
+
+  it('fails at import, naming the variable, when the configuration is incomplete', async () => {
+    const { [ENV.siteUrl]: _, ...env } = publishEnv();
+    await expect(invokeBundle(bundles.publish, env, { Records: [] })).rejects.toThrow(
+      `Environment variable ${ENV.siteUrl} is required`,
+    );
+  });
+});
+
+describe('delivery bundle', () => {
+  const jobsFor = (subscriber: Subscriber) => queuedJobs().filter((job) => job.subscriberId === subscriber.id);
+
+  it('delivers signed webhooks to a loopback receiver and reports no failures', async () => {
+    const jobs = jobsFor(okSubscriber);
+    expect(jobs.length).toBeGreaterThan(0);
+    const event: SQSEvent = {
+      Records: jobs.map((job, index) =>
+        sqsRecord(JSON.stringify(job), { receiveCount: 1, arn: DELIVERY_QUEUE_ARN, messageId: `ok-${index}` }),
+      ),
+    };
+    const { result } = await invokeBundle(bundles.delivery, deliveryEnv(), event);
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(okReceiver.requests).toHaveLength(jobs.length);
+    const verifier = new Webhook(okSubscriber.secrets[0]?.secret ?? '');
+    for (const request of okReceiver.requests) {
+      const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]));
+      expect(() => verifier.verify(request.body, headers)).not.toThrow();
+    }
+    expect(okReceiver.requests.map((request) => request.headers['webhook-id']).sort()).toEqual(
+      jobs.map((job) => job.event.id).sort(),
+    );
+  });
+
+  it('reports a failed delivery and hides it for the schedule’s first delay', async () => {
+    const job = jobsFor(failingSubscriber)[0] as DeliveryJob;
+    const visibilityCalls = sqs.callsOf('ChangeMessageVisibility').length;
+    const event: SQSEvent = {
+      Records: [sqsRecord(JSON.stringify(job), { receiveCount: 1, arn: DELIVERY_QUEUE_ARN, messageId: 'fail-1' })],
+    };
+    const { result } = await invokeBundle(bundles.delivery, deliveryEnv(), event);
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'fail-1' }] });
+    expect(failingReceiver.requests).toHaveLength(1);
+    const calls = sqs.callsOf('ChangeMessageVisibility').slice(visibilityCalls);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.input).toMatchObject({
+      QueueUrl: sqs.queueUrl('Wirefeed-DeliveryQueue'),
+      ReceiptHandle: 'AQEBfail-1-receipt',
+    });
+    // 5 s ± 20% jitter, rounded up to whole seconds.
+    expect(calls[0]?.input.VisibilityTimeout).toBeGreaterThanOrEqual(4);
+    expect(calls[0]?.input.VisibilityTimeout).toBeLessThanOrEqual(6);
+  });
+
+  it('moves a job whose last attempt failed to the dead-letter queue with its reason, and acknowledges it', async () => {
+    const job = jobsFor(failingSubscriber)[0] as DeliveryJob;
+    const event: SQSEvent = {
+      Records: [sqsRecord(JSON.stringify(job), { receiveCount: 8, arn: DELIVERY_QUEUE_ARN, messageId: 'fail-8' })],
+    };
+    const { result } = await invokeBundle(bundles.delivery, deliveryEnv(), event);
+    expect(result).toEqual({ batchItemFailures: [] });
+    const dead = sqs.callsOf('SendMessage').at(-1);
+    expect(dead?.input.QueueUrl).toBe(sqs.queueUrl('Wirefeed-DeliveryDLQ'));
+    const letter = JSON.parse(String(dead?.input.MessageBody)) as { job: DeliveryJob; reason: string };
+    expect(letter.reason).toContain('500');
+    expect(letter.job).toMatchObject({ id: job.id, attempts: 8, lastStatus: 500 });
+  });
+});
