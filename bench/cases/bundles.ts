@@ -103,7 +103,7 @@ export async function runBundleCase(ctx: BenchContext): Promise<CaseResult> {
       },
     }),
   ];
-  const rounds = ctx.quick ? 5 : 15;
+  const rounds = ctx.quick ? 4 : 15;
   ctx.log(`case 6: ${rounds} rounds of cold imports of ${bundles.length} bundles, with and without source maps`);
   const samples = new Map<string, { importMs: number[]; wallMs: number[] }>();
   for (const b of bundles)

@@ -34,7 +34,7 @@ export async function runNormalizeCase(ctx: BenchContext): Promise<CaseResult> {
   const { measureNormalizeRatio } = (await import(pathToFileURL(MODULE_PATH).href)) as {
     measureNormalizeRatio: (runs?: number) => Promise<NormalizeRatio>;
   };
-  const runs = ctx.quick ? 3 : 9;
+  const runs = ctx.quick ? 2 : 9;
   ctx.log(`case 7: ${runs} interleaved runs per format`);
   const result = await measureNormalizeRatio(runs);
   return {
