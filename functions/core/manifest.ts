@@ -21,6 +21,8 @@ export interface ArticleRecord {
   readonly summary: string;
   readonly authors: readonly string[];
   readonly category: string | null;
+  /** State-store key of the cache chunk holding the normalized article. */
+  readonly cache?: string;
 }
 
 /** What the state remembers of one source file. */

@@ -249,6 +249,7 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
         published,
       );
       const record: ArticleRecord = {
+        ...(prior?.cache === undefined ? {} : { cache: prior.cache }),
         id: article.id,
         source: result.key,
         contentHash: article.contentHash,
@@ -267,8 +268,17 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
       accepted.push({ article, record });
     }
 
+    const toCache = accepted.filter(
+      ({ article }) => full || previous.articles[article.id]?.contentHash !== article.contentHash,
+    );
+    if (toCache.length > 0) {
+      const chunkKey = await cache.write(toCache.map(({ article }) => article));
+      for (const entry of toCache) {
+        entry.record = { ...entry.record, cache: chunkKey };
+        records[entry.record.id] = entry.record;
+      }
+    }
     await mapLimit(accepted, IO_CONCURRENCY, async ({ article, record }) => {
-      if (full || previous.articles[article.id]?.contentHash !== article.contentHash) cache.set(article);
       await writeIfChanged(renderArticlePage(site, entryOf(article, record)));
     });
 
@@ -278,8 +288,6 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
 
   const removedIds = Object.keys(previous.articles).filter((id) => !(id in records));
   const anythingChanged = full || contentChanged || removedIds.length > 0;
-  for (const id of removedIds) cache.remove(id);
-  await cache.flush(new Set(Object.keys(records)), full);
 
   let windowArticles: Article[] | null = null;
   const windowCache: { text?: string | null } = {};
@@ -341,6 +349,8 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
     if (jobs.length > 0) await ports.queue.enqueue(jobs);
     await state.put(MANIFEST_KEY, serializeManifest({ ...next, pending: [] }), { contentType: 'application/json' });
   }
+  // Only after the manifest stopped pointing at them.
+  if (anythingChanged) await cache.collect(Object.values(records));
 
   return {
     articles: Object.keys(records).length,
