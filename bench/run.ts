@@ -7,6 +7,7 @@
  *   npm run bench -- --only 4,5   just these cases
  *   npm run bench -- --markdown   print bench/results.json as a Markdown table (for the README) and exit
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -36,6 +37,8 @@ export interface BenchResults {
     readonly loadAtStart: number;
     readonly loadAtEnd: number;
   };
+  /** The code measured: HEAD and the tracked files that differed from it when the run started. */
+  readonly source: { readonly commit: string; readonly modified: string[] };
   readonly articles: number;
   readonly seconds: number;
   readonly cases: CaseResult[];
@@ -130,6 +133,19 @@ export function formatMarkdown(results: BenchResults): string {
   return `${out.join('\n')}\n`;
 }
 
+function gitState(): { commit: string; modified: string[] } {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+    const modified = git('status', '--porcelain', '--untracked-files=no')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.slice(3));
+    return { commit: git('rev-parse', 'HEAD'), modified };
+  } catch {
+    return { commit: 'unknown', modified: [] };
+  }
+}
+
 type CaseRunner = (ctx: BenchContext) => Promise<CaseResult[]>;
 
 async function main(): Promise<void> {
@@ -149,6 +165,7 @@ async function main(): Promise<void> {
   const articles = values.articles === undefined ? (quick ? 500 : 10_000) : Number(values.articles);
   const only = values.only === undefined ? null : new Set(values.only.split(',').map((s) => s.trim()));
   const started = performance.now();
+  const source = gitState();
   const loadAtStart = Number(loadavg()[0]?.toFixed(2));
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   log(`${quick ? 'quick' : 'full'} run, ${articles} articles, load ${loadAtStart}`);
@@ -195,6 +212,7 @@ async function main(): Promise<void> {
       loadAtStart,
       loadAtEnd: Number(loadavg()[0]?.toFixed(2)),
     },
+    source,
     articles,
     seconds: Math.round((performance.now() - started) / 1000),
     cases,
