@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   type Dirent,
   mkdirSync,
@@ -51,6 +51,8 @@ export class FsStore implements ObjectStore {
   readonly #etags = new Map<string, { size: number; mtimeMs: number; etag: string }>();
   /** Directories this instance has already created, so a build of thousands of files skips the mkdir calls. */
   readonly #dirs = new Set<string>();
+  /** Numbers temporary files; with the pid it keeps concurrent writers apart without random bytes. */
+  #writes = 0;
 
   constructor(root: string) {
     this.#root = root;
@@ -117,18 +119,24 @@ export class FsStore implements ObjectStore {
   async put(key: string, body: Uint8Array | string, _options?: PutOptions): Promise<{ etag: string }> {
     const path = this.#path(key, 'put');
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    const temp = `${path}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
+    const temp = `${path}.${process.pid}-${this.#writes++}${TEMP_SUFFIX}`;
     try {
       const dir = dirname(path);
       if (!this.#dirs.has(dir)) {
         mkdirSync(dir, { recursive: true });
+        sweepOrphans(dir);
         this.#dirs.add(dir);
       }
       writeFileSync(temp, bytes);
       renameSync(temp, path);
       // The next list/head hashes the file again; it may change behind this instance's back.
       this.#etags.delete(path);
-      return { etag: md5Etag(bytes) };
+      // Hashed only if a caller reads it: a build writing thousands of pages never does.
+      return {
+        get etag() {
+          return md5Etag(bytes);
+        },
+      };
     } catch (error) {
       rmSync(temp, { force: true });
       // A directory removed behind our back (e.g. a wiped output root) must be made again.
@@ -206,6 +214,29 @@ export class FsStore implements ObjectStore {
       if (entry.isDirectory()) this.#walk(key, into);
       else if (entry.isFile() && !entry.name.endsWith(TEMP_SUFFIX)) into.push(key);
     }
+  }
+}
+
+/**
+ * Removes temporary files that a killed writer left in `dir` (their names carry the writer's pid),
+ * so an interrupted build leaves no debris in a served directory once the next build writes there.
+ */
+function sweepOrphans(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith(TEMP_SUFFIX)) continue;
+    const pid = Number(/\.(\d+)-\d+\.wirefeed-tmp$/.exec(name)?.[1]);
+    if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
+    if (pid === process.pid) continue;
+    rmSync(join(dir, name), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return isCode(error, 'EPERM');
   }
 }
 

@@ -3,6 +3,7 @@
 // XML 1.0 Char excludes C0 controls other than TAB/LF/CR, U+FFFE/U+FFFF and lone surrogates.
 const XML_INVALID =
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const MAYBE_XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 // Zero-width and invisible formatting junk (ZWSP, ZWNJ, ZWJ kept only inside emoji sequences is not attempted:
 // ZWJ is kept because emoji sequences need it), BOM, soft hyphen, word joiner, bidi isolates left as they carry meaning.
 const INVISIBLE = /[\u200B\u200C\u2060\uFEFF\u00AD]/g;
@@ -11,7 +12,8 @@ const DELETE_AND_C1 = /[\u007F-\u009F]/g;
 
 /** Removes characters that XML 1.0 forbids (C0 controls, U+FFFE/FFFF, lone surrogates). */
 export function stripXmlInvalid(value: string): string {
-  return value.replace(XML_INVALID, '');
+  // Most text has none of these; the cheap test spares the lookaround pattern a full scan.
+  return MAYBE_XML_INVALID.test(value) ? value.replace(XML_INVALID, '') : value;
 }
 
 /**

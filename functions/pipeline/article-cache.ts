@@ -1,15 +1,15 @@
 /**
  * The normalized-article cache in the state store. Articles normalized together are written as one
- * content-addressed chunk (`articles/<hash>.json`), and each manifest record points at its chunk,
+ * chunk (`articles/<run>-<n>.json`), and each manifest record points at its chunk,
  * so a 10,000-article build writes ~160 objects instead of 10,000 without holding them all in
  * memory, and a one-article edit writes one small chunk. Chunks no record points at any more are
  * deleted after the manifest moves on. Entries are only a cache: a reader accepts one only when its
  * content hash matches the record's, so a chunk left by an interrupted build never publishes stale
  * content.
  */
+import { randomUUID } from 'node:crypto';
 import type { Article } from '../core/article.ts';
 import { mapLimit } from '../core/concurrency.ts';
-import { sha256 } from '../core/hash.ts';
 import type { ArticleRecord } from '../core/manifest.ts';
 import type { ObjectStore } from '../core/ports.ts';
 
@@ -18,15 +18,18 @@ const IO_CONCURRENCY = 16;
 
 export class ArticleCache {
   readonly #state: ObjectStore;
+  /** Names this run's chunks apart from every other run's, without hashing megabytes of JSON. */
+  readonly #run = randomUUID();
+  #chunks = 0;
 
   constructor(state: ObjectStore) {
     this.#state = state;
   }
 
-  /** Writes the articles as one chunk; returns its key (the same key for the same articles). */
+  /** Writes the articles as one new chunk; returns its key. */
   async write(articles: readonly Article[]): Promise<string> {
     const body = `{${articles.map((a) => `${JSON.stringify(a.id)}:${JSON.stringify(a)}`).join(',')}}`;
-    const key = `${ARTICLE_CACHE_PREFIX}${sha256(body).slice(0, 32)}.json`;
+    const key = `${ARTICLE_CACHE_PREFIX}${this.#run}-${this.#chunks++}.json`;
     await this.#state.put(key, body, { contentType: 'application/json' });
     return key;
   }
