@@ -99,17 +99,23 @@ it('delivers every (event, subscriber) at least once or dead-letters it with its
     const byId = new Map<string, typeof receiver.requests>();
     for (const request of receiver.requests)
       byId.set(request.webhookId, [...(byId.get(request.webhookId) ?? []), request]);
+    const log = await outbox.listAttempts({ subscriberId: subscriber.id });
     for (const event of events) {
       const received = byId.get(event.id) ?? [];
       const accepted = received.filter((r) => r.status === 200 && r.reply === 'status');
-      // At most one 2xx per pair: a success is never sent again. Every other copy answered a real failure.
-      expect(accepted.length).toBeLessThanOrEqual(1);
+      // A success is never sent again: at most one attempt per pair is recorded as delivered, and a
+      // receiver sees a second 200 only when the sender recorded the earlier one as failed (its
+      // deadline passed before the answer arrived, as happens on a loaded machine).
+      const attempts = log.filter((a) => a.eventId === event.id);
+      expect(attempts.filter((a) => a.outcome === 'delivered').length).toBeLessThanOrEqual(1);
+      expect(accepted.length).toBeLessThanOrEqual(
+        1 + attempts.filter((a) => a.error?.match(/timeout|not complete/)).length,
+      );
       if (accepted.length === 0 && !deadPairs.has(`${event.id} ${subscriber.id}`)) lost++;
       duplicates += Math.max(0, received.length - 1);
       failedAttempts += received.length - accepted.length;
     }
     // Every request the receiver saw is an attempt recorded in the log: nothing was sent unrecorded.
-    const log = await outbox.listAttempts({ subscriberId: subscriber.id });
     expect(log.length).toBe(receiver.requests.length);
   }
   expect(lost).toBe(0);
