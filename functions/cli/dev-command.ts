@@ -13,6 +13,7 @@ import { SubscriberRepository } from '../pipeline/subscribers.ts';
 import { parseArgs, parsePort } from './args.ts';
 import { BUILD_OPTIONS, buildTargets, describeResult, runBuild } from './build-command.ts';
 import type { CliIo, Command } from './io.ts';
+import { allowPrivateTargets } from './subscribers-command.ts';
 
 const DEBOUNCE_MS = 150;
 const DRAIN_INTERVAL_MS = 5_000;
@@ -53,7 +54,7 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
     port: parsePort('dev', values.port ?? io.env.WIREFEED_PORT, 8787),
     host: values.host ?? '127.0.0.1',
     watch: !values['no-watch'],
-    allowPrivateTargets: values['allow-private-targets'] === true || io.env.WIREFEED_ALLOW_PRIVATE_TARGETS === '1',
+    allowPrivateTargets: allowPrivateTargets(values['allow-private-targets'], io),
   };
 
   const state = openStore(targets.state, io.env, io.cwd);

@@ -22,9 +22,13 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-/** `--allow-private-targets` or `WIREFEED_ALLOW_PRIVATE_TARGETS=1`: local development only, never a default. */
+/**
+ * `--allow-private-targets`, or `WIREFEED_ALLOW_PRIVATE_TARGETS` set to `1` or `true` (the value the Lambda
+ * config also accepts): local development only, never a default.
+ */
 export function allowPrivateTargets(flag: boolean | undefined, io: CliIo): boolean {
-  return flag === true || io.env.WIREFEED_ALLOW_PRIVATE_TARGETS === '1';
+  const env = io.env.WIREFEED_ALLOW_PRIVATE_TARGETS;
+  return flag === true || env === '1' || env === 'true';
 }
 
 function parseEvents(value: string | undefined): EventType[] | undefined {
