@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StoreError } from '../core/errors.ts';
-import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../core/ports.ts';
+import { isValidKey, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from '../core/ports.ts';
 
 const TEMP_SUFFIX = '.wirefeed-tmp';
 
@@ -60,14 +60,8 @@ export class FsStore implements ObjectStore {
   }
 
   #path(key: string, operation: string): string {
-    const bad =
-      key === '' ||
-      key.startsWith('/') ||
-      key.includes('\\') ||
-      key.includes('\0') ||
-      key.split('/').some((part) => part === '' || part === '.' || part === '..') ||
-      key.endsWith(TEMP_SUFFIX);
-    if (bad) throw new StoreError(operation, `${this.#root}/${key}`, 'invalid key');
+    if (!isValidKey(key) || key.endsWith(TEMP_SUFFIX))
+      throw new StoreError(operation, `${this.#root}/${key}`, 'invalid key');
     return join(this.#root, ...key.split('/'));
   }
 

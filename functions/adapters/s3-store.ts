@@ -9,7 +9,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { ConfigError, StoreError } from '../core/errors.ts';
-import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../core/ports.ts';
+import { isValidKey, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from '../core/ports.ts';
 
 const DEFAULT_REGION = 'us-east-1';
 const DEFAULT_MAX_ATTEMPTS = 4;
@@ -85,13 +85,7 @@ export class S3Store implements ObjectStore {
   }
 
   #objectKey(key: string, operation: string): string {
-    const bad =
-      key === '' ||
-      key.startsWith('/') ||
-      key.includes('\\') ||
-      key.includes('\0') ||
-      key.split('/').some((part) => part === '' || part === '.' || part === '..');
-    if (bad) throw new StoreError(operation, `${this.location}/${key}`, 'invalid key');
+    if (!isValidKey(key)) throw new StoreError(operation, `${this.location}/${key}`, 'invalid key');
     return this.#prefix === '' ? key : `${this.#prefix}/${key}`;
   }
 

@@ -42,6 +42,20 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ObjectInfo>;
 }
 
+/**
+ * True for a key every store accepts: non-empty, relative, `/`-separated, no empty, `.` or `..`
+ * segment, no backslash or NUL — so a key that works on disk works on S3 and the other way round.
+ */
+export function isValidKey(key: string): boolean {
+  return (
+    key !== '' &&
+    !key.startsWith('/') &&
+    !key.includes('\\') &&
+    !key.includes('\0') &&
+    !key.split('/').some((part) => part === '' || part === '.' || part === '..')
+  );
+}
+
 export interface Clock {
   now(): Date;
 }
