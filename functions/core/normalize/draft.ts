@@ -1,4 +1,4 @@
-import type { Article, Block, Inline } from '../article.ts';
+import type { Article, Inline } from '../article.ts';
 import { escapeHtml } from '../text.ts';
 
 /** What a format reader extracts from a source; `normalizeArticle` adds identity, hash, source and format. */
