@@ -1,4 +1,5 @@
 import { watch } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createHttpSender } from '../adapters/http-sender.ts';
 import { serveDirectory } from '../adapters/http-server.ts';
@@ -9,9 +10,10 @@ import { systemClock } from '../core/ports.ts';
 import { DEFAULT_SCHEDULE_MS } from '../core/retry-schedule.ts';
 import { USER_AGENT } from '../core/version.ts';
 import { drainOutbox } from '../pipeline/deliver.ts';
+import { loadSite } from '../pipeline/publish.ts';
 import { SubscriberRepository } from '../pipeline/subscribers.ts';
 import { parseArgs, parsePort } from './args.ts';
-import { BUILD_OPTIONS, buildTargets, describeResult, runBuild } from './build-command.ts';
+import { BUILD_OPTIONS, type BuildTargets, buildTargets, describeResult, runBuild } from './build-command.ts';
 import type { CliIo, Command } from './io.ts';
 import { allowPrivateTargets } from './subscribers-command.ts';
 
@@ -46,7 +48,7 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
     'allow-private-targets': { type: 'boolean' },
   });
   if (positionals.length > 0) throw new UsageError(`dev: unexpected argument "${positionals[0]}"`);
-  const targets = buildTargets(values);
+  let targets = buildTargets(values);
   if (targets.out.startsWith('s3://') || targets.content.startsWith('s3://')) {
     throw new UsageError('dev: --content and --out must be directories (use `wirefeed build` for S3)');
   }
@@ -100,9 +102,14 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
     await deliver();
   };
 
-  await build();
+  await mkdir(resolve(io.cwd, targets.out), { recursive: true });
   const server = await serveDirectory(resolve(io.cwd, targets.out), { port: options.port, host: options.host });
   const base = server.url.endsWith('/') ? server.url : `${server.url}/`;
+  // A site whose siteUrl is this machine gets links to the address actually served (the port may differ).
+  if (targets.siteUrl === undefined && (await pointsAtLoopback(targets, io))) {
+    targets = { ...targets, siteUrl: base.replace(/\/$/, '') };
+  }
+  await build();
   io.stdout(`wirefeed: serving ${base} (feeds: ${base}feed.xml, ${base}atom.xml, ${base}feed.json)\n`);
 
   // Rebuilds are serialized: a change during a build schedules exactly one more build after it.
@@ -137,6 +144,16 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
       await server.close();
     },
   };
+}
+
+async function pointsAtLoopback(targets: BuildTargets, io: CliIo): Promise<boolean> {
+  try {
+    const site = await loadSite(openStore(targets.content, io.env, io.cwd));
+    const host = new URL(site.siteUrl).hostname;
+    return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+  } catch {
+    return false; // the build reports a broken site.json itself
+  }
 }
 
 /** `wirefeed dev` (what `npm start` runs): serves until interrupted. */

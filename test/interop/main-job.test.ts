@@ -32,6 +32,12 @@ describe('the feeds `npm start` serves for the shipped content', () => {
     }
   });
 
+  it('link to the address actually served, whatever port it runs on', async () => {
+    const { rss } = await checkWithFeedparser(join(dir, 'public'));
+    expect(rss.entries[0]?.link).toBe(`${dev.url}articles/putin-wants-three-things-from-china.html`);
+    expect((await fetch(rss.entries[0]?.link ?? '')).status).toBe(200);
+  });
+
   it('validate as JSON Feed 1.1', async () => {
     const json = await checkJsonFeedSchema(join(dir, 'public'));
     expect(json.items.map((i) => i.title)).toEqual([SEED_TITLE]);
