@@ -2,7 +2,6 @@
  * The published state: what the last build published, kept in the state store as `manifest.json`.
  * The next build diffs against it to write only changed bytes and to announce exactly what changed.
  */
-import type { WebhookEvent } from './events.ts';
 
 export const MANIFEST_VERSION = 1;
 
@@ -48,8 +47,6 @@ export interface Manifest {
   readonly articles: Readonly<Record<string, ArticleRecord>>;
   /** sha256 of each published file's bytes, by output path. */
   readonly files: Readonly<Record<string, string>>;
-  /** Events announced by a build but not yet handed to the delivery queue (outbox). */
-  readonly pending: readonly WebhookEvent[];
 }
 
 export function emptyManifest(): Manifest {
@@ -60,7 +57,6 @@ export function emptyManifest(): Manifest {
     sources: {},
     articles: {},
     files: {},
-    pending: [],
   };
 }
 
@@ -79,8 +75,7 @@ export function parseManifest(text: string, location: string): Manifest {
     m.version !== MANIFEST_VERSION ||
     typeof m.sources !== 'object' ||
     typeof m.articles !== 'object' ||
-    typeof m.files !== 'object' ||
-    !Array.isArray(m.pending)
+    typeof m.files !== 'object'
   ) {
     throw new Error(`${location}: not a wirefeed manifest of version ${MANIFEST_VERSION}`);
   }
@@ -91,7 +86,6 @@ export function parseManifest(text: string, location: string): Manifest {
     sources: m.sources ?? {},
     articles: m.articles ?? {},
     files: m.files ?? {},
-    pending: m.pending ?? [],
   };
 }
 
@@ -110,6 +104,5 @@ export function serializeManifest(manifest: Manifest): string {
     sources: sortKeys(manifest.sources),
     articles: sortKeys(manifest.articles),
     files: sortKeys(manifest.files),
-    pending: manifest.pending,
   })}\n`;
 }

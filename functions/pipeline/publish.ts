@@ -3,10 +3,13 @@
  * The same function runs in the CLI (directories) and in the PublishFunction Lambda (S3).
  *
  * Crash safety: state caches (normalized articles, feed window) are validated by content hash, so
- * writing them early is harmless; output files are written before the manifest that records them;
- * events are stored in the manifest (`pending`) before they are handed to the queue and cleared only
- * after. A crash anywhere leaves the previous manifest or the new one, and the next run converges to
- * the same files and the same event ids.
+ * writing them early is harmless. Before its first output write a run leaves a marker in the state
+ * (`publishing.json`); output files are written next, then the marker again with the run's events
+ * (the outbox), then the manifest that records the files, then the events are handed to the
+ * delivery queue, and only then is the marker removed. A run that finds a marker knows the output
+ * may differ from the manifest: it re-renders and rewrites everything and re-hands the marker's
+ * events. So a crash anywhere converges on the next run to the same files and the same event ids,
+ * even if the content was reverted in between.
  */
 import type { Article, FeedEntry, OutputFile, Site } from '../core/article.ts';
 import { articleUrl, feedUrls } from '../core/article.ts';
@@ -31,6 +34,7 @@ export const RENDER_VERSION = '1';
 
 export const MANIFEST_KEY = 'manifest.json';
 export const WINDOW_KEY = 'feed-window.json';
+export const MARKER_KEY = 'publishing.json';
 export const SITE_KEY = 'site.json';
 export const SOURCE_PREFIX = 'articles/';
 const FEED_PATHS = ['feed.xml', 'atom.xml', 'feed.json'];
@@ -93,10 +97,32 @@ export async function loadSite(content: ObjectStore, siteUrl?: string): Promise<
   return parseSite(value, location, siteUrl);
 }
 
-async function loadManifest(state: ObjectStore): Promise<Manifest> {
-  const object = await state.get(MANIFEST_KEY);
-  if (object === null) return emptyManifest();
-  return parseManifest(Buffer.from(object.body).toString('utf8'), `${state.location}/${MANIFEST_KEY}`);
+async function loadManifest(state: ObjectStore): Promise<{ manifest: Manifest; text: string | null }> {
+  const text = await readText(state, MANIFEST_KEY);
+  if (text === null) return { manifest: emptyManifest(), text };
+  return { manifest: parseManifest(text, `${state.location}/${MANIFEST_KEY}`), text };
+}
+
+interface Marker {
+  readonly started: string;
+  /** Events of the interrupted run, to hand out again (same ids). */
+  readonly pending: readonly WebhookEvent[];
+}
+
+async function readMarker(state: ObjectStore): Promise<Marker | null> {
+  const text = await readText(state, MARKER_KEY);
+  if (text === null) return null;
+  try {
+    const value = JSON.parse(text) as Partial<Marker>;
+    return { started: String(value.started), pending: Array.isArray(value.pending) ? value.pending : [] };
+  } catch {
+    // Torn by a crash mid-write: the run it marks wrote nothing it announced yet.
+    return { started: '', pending: [] };
+  }
+}
+
+async function writeMarker(state: ObjectStore, started: string, pending: readonly WebhookEvent[]): Promise<void> {
+  await state.put(MARKER_KEY, JSON.stringify({ started, pending }), { contentType: 'application/json' });
 }
 
 /** Newest first; ties broken by id so the order is total and deterministic. */
@@ -145,10 +171,12 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
   const now = clock.now().toISOString();
   const site = await loadSite(content, options.siteUrl);
   const siteHash = sha256(JSON.stringify(site));
-  const previous = await loadManifest(state);
+  const { manifest: previous, text: previousText } = await loadManifest(state);
 
   // A site or renderer change re-renders everything; so does an output root that lost its files.
+  const marker = await readMarker(state);
   let previousFiles = previous.files;
+  if (marker !== null) previousFiles = {};
   if (Object.keys(previousFiles).length > 0 && (await output.head(INDEX_PATH)) === null) previousFiles = {};
   const full =
     previous.renderVersion !== RENDER_VERSION ||
@@ -187,11 +215,18 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
     }
   }
 
+  let markerWritten = marker !== null;
+  const markOutputDirty = async (): Promise<void> => {
+    if (markerWritten) return;
+    await writeMarker(state, now, []);
+    markerWritten = true;
+  };
   const writtenFiles: Record<string, string> = { ...previousFiles };
   const written: string[] = [];
   const writeIfChanged = async (file: OutputFile): Promise<void> => {
     const hash = sha256(file.body);
     if (writtenFiles[file.path] === hash) return;
+    await markOutputDirty();
     await output.put(file.path, file.body, { contentType: file.contentType, cacheControl: file.cacheControl });
     writtenFiles[file.path] = hash;
     written.push(file.path);
@@ -306,6 +341,7 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
     // Pages go only after the feeds stop linking to them.
     for (const id of removedIds) {
       const path = `articles/${id}.html`;
+      await markOutputDirty();
       await output.delete(path);
       delete writtenFiles[path];
       deleted.push(path);
@@ -321,8 +357,13 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
     feedFilesHash,
   });
 
-  const pendingIds = new Set(previous.pending.map((e) => e.id));
-  const pending = [...previous.pending, ...events.filter((e) => !pendingIds.has(e.id))];
+  const carried = marker?.pending ?? [];
+  const carriedIds = new Set(carried.map((e) => e.id));
+  const pending = [...carried, ...events.filter((e) => !carriedIds.has(e.id))];
+  if (events.length > 0) {
+    await writeMarker(state, now, pending);
+    markerWritten = true;
+  }
   const next: Manifest = {
     version: MANIFEST_VERSION,
     renderVersion: RENDER_VERSION,
@@ -330,7 +371,6 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
     sources,
     articles: records,
     files: writtenFiles,
-    pending,
   };
 
   if (windowArticles !== null) {
@@ -339,16 +379,14 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
     if (body !== before) await state.put(WINDOW_KEY, body, { contentType: 'application/json' });
   }
   const serialized = serializeManifest(next);
-  if (serialized !== serializeManifest(previous)) {
-    await state.put(MANIFEST_KEY, serialized, { contentType: 'application/json' });
-  }
+  if (serialized !== previousText) await state.put(MANIFEST_KEY, serialized, { contentType: 'application/json' });
 
   if (pending.length > 0) {
     const subscribers = await new SubscriberRepository(state).list();
     const jobs = fanOut(pending, subscribers, clock.now());
     if (jobs.length > 0) await ports.queue.enqueue(jobs);
-    await state.put(MANIFEST_KEY, serializeManifest({ ...next, pending: [] }), { contentType: 'application/json' });
   }
+  if (markerWritten) await state.delete(MARKER_KEY);
   // Only after the manifest stopped pointing at them.
   if (anythingChanged) await cache.collect(Object.values(records));
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
-import { MANIFEST_KEY } from '../../functions/pipeline/publish.ts';
+import { MANIFEST_KEY, MARKER_KEY } from '../../functions/pipeline/publish.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { CountingStore } from '../helpers/counting-store.ts';
 import { markdownArticle, TEST_SITE, Workspace } from '../helpers/workspace.ts';
@@ -177,7 +177,7 @@ describe('publish to directories', () => {
     ]);
   });
 
-  it('hands each event to every matching subscriber once, and clears the outbox in the manifest', async () => {
+  it('hands each event to every matching subscriber once, then removes its in-progress marker', async () => {
     const state = new FsStore(ws.stateDir);
     const subscribers = new SubscriberRepository(state);
     const all = await subscribers.add('http://127.0.0.1:9/all', { allowPrivateTargets: true, now: ws.clock.now() });
@@ -198,7 +198,36 @@ describe('publish to directories', () => {
     expect(ws.queue.jobs.filter((j) => j.subscriberId === onlyDeleted.id).map((j) => j.event.type)).toEqual([
       'article.deleted',
     ]);
-    const manifest = JSON.parse(Buffer.from((await state.get(MANIFEST_KEY))?.body ?? []).toString());
-    expect(manifest.pending).toEqual([]);
+    // Handed over: the run's in-progress marker (its outbox) is gone.
+    expect(await state.head(MARKER_KEY)).toBeNull();
+    expect(await state.head(MANIFEST_KEY)).not.toBeNull();
+  });
+
+  it('restores the published files when content is reverted after a build that crashed mid-way', async () => {
+    await ws.write('alpha.md', markdownArticle('Alpha', 'Original body.'));
+    await ws.publish();
+    const original = await ws.outputFiles();
+
+    await ws.write('alpha.md', markdownArticle('Alpha', 'Edited body.'));
+    const { FaultyStore } = await import('../helpers/faulty-store.ts');
+    // Fail the manifest write: the edited page and feeds are already out, the manifest still says "original".
+    const counter = { writes: 0 };
+    const reference = await Workspace.create();
+    await reference.write('alpha.md', markdownArticle('Alpha', 'Original body.'));
+    const probe = { writes: 0 };
+    await reference.publish();
+    await reference.write('alpha.md', markdownArticle('Alpha', 'Edited body.'));
+    await reference.publish({
+      state: new FaultyStore(new FsStore(reference.stateDir), { failOnWrite: 0, counter: probe }),
+    });
+    await reference.dispose();
+    const stateWrites = probe.writes;
+    const state = new FaultyStore(new FsStore(ws.stateDir), { failOnWrite: stateWrites - 1, counter });
+    await expect(ws.publish({ state })).rejects.toThrow(/injected fault/);
+    expect((await ws.outputFiles())['articles/alpha.html']).toContain('Edited body.');
+
+    await ws.write('alpha.md', markdownArticle('Alpha', 'Original body.'));
+    await ws.publish();
+    expect(await ws.outputFiles()).toEqual(original);
   });
 });
