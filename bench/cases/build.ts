@@ -197,7 +197,7 @@ export async function runBuildCases(ctx: BenchContext): Promise<BuildCasesResult
       { ...check('build / I/O floor', floorRatio, '×', Number.POSITIVE_INFINITY), goal: 'reported', met: null },
     ],
     notes: [
-      'Each run is a fresh `node bin/wirefeed.mjs build --json` process (tsx transpiles the TypeScript at start-up).',
+      'Each run is a fresh `node bin/wirefeed.mjs build --json` process, running the esbuild bundle that `npm ci` builds.',
       `The I/O floor reads all ${n} sources and writes ${outputs.length} files of the same sizes (output and state), plain node, 16 in flight.`,
     ],
   };

@@ -17,7 +17,7 @@ import { BUILD_OPTIONS, type BuildTargets, buildTargets, describeResult, runBuil
 import type { CliIo, Command } from './io.ts';
 import { allowPrivateTargets } from './subscribers-command.ts';
 
-const DEBOUNCE_MS = 150;
+const DEBOUNCE_MS = 50;
 const DRAIN_INTERVAL_MS = 5_000;
 
 export interface DevServer {
