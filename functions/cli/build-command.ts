@@ -3,7 +3,7 @@ import { openStore } from '../adapters/open-store.ts';
 import { OutboxQueue } from '../adapters/outbox-queue.ts';
 import { UsageError } from '../core/errors.ts';
 import { systemClock } from '../core/ports.ts';
-import type { PublishResult } from '../pipeline/publish.ts';
+import type { PublishResult, PublishSession } from '../pipeline/publish.ts';
 import { publish } from '../pipeline/publish.ts';
 import { parseArgs } from './args.ts';
 import type { CliIo, Command } from './io.ts';
@@ -38,7 +38,7 @@ export function buildTargets(values: {
 }
 
 /** Runs one publish with the stores the targets name; progress goes to stderr on long builds. */
-export async function runBuild(targets: BuildTargets, io: CliIo): Promise<PublishResult> {
+export async function runBuild(targets: BuildTargets, io: CliIo, session?: PublishSession): Promise<PublishResult> {
   const state = openStore(targets.state, io.env, io.cwd);
   let lastReport = 0;
   return publish(
@@ -51,6 +51,7 @@ export async function runBuild(targets: BuildTargets, io: CliIo): Promise<Publis
     },
     {
       ...(targets.siteUrl === undefined ? {} : { siteUrl: targets.siteUrl }),
+      ...(session === undefined ? {} : { session }),
       onProgress: ({ done, total }) => {
         const now = Date.now();
         if (total >= 500 && (now - lastReport > 1000 || done === total)) {

@@ -10,7 +10,7 @@ import { systemClock } from '../core/ports.ts';
 import { DEFAULT_SCHEDULE_MS } from '../core/retry-schedule.ts';
 import { USER_AGENT } from '../core/version.ts';
 import { drainOutbox } from '../pipeline/deliver.ts';
-import { loadSite } from '../pipeline/publish.ts';
+import { loadSite, PublishSession } from '../pipeline/publish.ts';
 import { SubscriberRepository } from '../pipeline/subscribers.ts';
 import { parseArgs, parsePort } from './args.ts';
 import { BUILD_OPTIONS, type BuildTargets, buildTargets, describeResult, runBuild } from './build-command.ts';
@@ -69,6 +69,8 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
     userAgent: USER_AGENT,
   };
 
+  const session = new PublishSession();
+  let delivering: Promise<void> = Promise.resolve();
   let draining = false;
   const deliver = async (): Promise<void> => {
     if (draining) return;
@@ -91,7 +93,7 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
   const build = async (): Promise<void> => {
     const started = performance.now();
     try {
-      const result = await runBuild(targets, io);
+      const result = await runBuild(targets, io, session);
       io.stdout(
         describeResult(result, targets, io).replace('\n', ` (${Math.round(performance.now() - started)} ms)\n`),
       );
@@ -99,7 +101,8 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
       io.stderr(`wirefeed: build failed: ${(error as Error).message}\n`);
       if (!(error instanceof WirefeedError)) io.stderr(`${(error as Error).stack ?? ''}\n`);
     }
-    await deliver();
+    // Not awaited: a slow subscriber must not hold up the next rebuild.
+    delivering = deliver();
   };
 
   await mkdir(resolve(io.cwd, targets.out), { recursive: true });
@@ -141,6 +144,7 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
       clearInterval(drainTimer);
       watcher?.close();
       await running;
+      await delivering;
       await server.close();
     },
   };

@@ -58,7 +58,18 @@ export interface PublishProgress {
   readonly total: number;
 }
 
+/**
+ * What a long-lived process (the dev server) keeps between runs: the manifest it last read or wrote,
+ * reused while the state's copy still has the same ETag, so a rebuild skips reading and parsing it.
+ */
+export class PublishSession {
+  manifest: Manifest | undefined;
+  text: string | undefined;
+  etag: string | undefined;
+}
+
 export interface PublishOptions {
+  readonly session?: PublishSession;
   /** Overrides `siteUrl` from site.json (e.g. the CloudFront URL in AWS). */
   readonly siteUrl?: string;
   readonly onProgress?: (progress: PublishProgress) => void;
@@ -97,10 +108,20 @@ export async function loadSite(content: ObjectStore, siteUrl?: string): Promise<
   return parseSite(value, location, siteUrl);
 }
 
-async function loadManifest(state: ObjectStore): Promise<{ manifest: Manifest; text: string | null }> {
-  const text = await readText(state, MANIFEST_KEY);
-  if (text === null) return { manifest: emptyManifest(), text };
-  return { manifest: parseManifest(text, `${state.location}/${MANIFEST_KEY}`), text };
+async function loadManifest(
+  state: ObjectStore,
+  session: PublishSession | undefined,
+): Promise<{ manifest: Manifest; text: string | null }> {
+  if (session?.manifest !== undefined && session.text !== undefined) {
+    const head = await state.head(MANIFEST_KEY);
+    if (head !== null && head.etag === session.etag) return { manifest: session.manifest, text: session.text };
+  }
+  const object = await state.get(MANIFEST_KEY);
+  if (object === null) return { manifest: emptyManifest(), text: null };
+  const text = Buffer.from(object.body).toString('utf8');
+  const manifest = parseManifest(text, `${state.location}/${MANIFEST_KEY}`);
+  if (session !== undefined) Object.assign(session, { manifest, text, etag: object.etag });
+  return { manifest, text };
 }
 
 interface Marker {
@@ -171,7 +192,7 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
   const now = clock.now().toISOString();
   const site = await loadSite(content, options.siteUrl);
   const siteHash = sha256(JSON.stringify(site));
-  const { manifest: previous, text: previousText } = await loadManifest(state);
+  const { manifest: previous, text: previousText } = await loadManifest(state, options.session);
 
   // A site or renderer change re-renders everything; so does an output root that lost its files.
   const marker = await readMarker(state);
@@ -379,7 +400,11 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
     if (body !== before) await state.put(WINDOW_KEY, body, { contentType: 'application/json' });
   }
   const serialized = serializeManifest(next);
-  if (serialized !== previousText) await state.put(MANIFEST_KEY, serialized, { contentType: 'application/json' });
+  if (serialized !== previousText) {
+    const put = await state.put(MANIFEST_KEY, serialized, { contentType: 'application/json' });
+    if (options.session !== undefined)
+      Object.assign(options.session, { manifest: next, text: serialized, etag: put.etag });
+  }
 
   if (pending.length > 0) {
     const subscribers = await new SubscriberRepository(state).list();

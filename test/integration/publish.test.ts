@@ -230,4 +230,23 @@ describe('publish to directories', () => {
     await ws.publish();
     expect(await ws.outputFiles()).toEqual(original);
   });
+
+  it('reuses a session manifest only while the state still holds it', async () => {
+    const { publish, PublishSession } = await import('../../functions/pipeline/publish.ts');
+    const session = new PublishSession();
+    await ws.write('alpha.md', markdownArticle('Alpha', 'Body.'));
+    await publish(ws.stores(), { session });
+    expect(session.manifest?.articles.alpha).toBeDefined();
+
+    // Another process publishes in between: the session's copy is stale and must not be trusted.
+    await ws.write('beta.md', markdownArticle('Beta', 'Body.'));
+    await publish(ws.stores());
+    await ws.write('gamma.md', markdownArticle('Gamma', 'Body.'));
+    const result = await publish(ws.stores(), { session });
+    expect(eventsOf(result)).toEqual(['article.published gamma', 'feed.updated']);
+
+    const unchanged = await publish(ws.stores(), { session });
+    expect(unchanged.events).toEqual([]);
+    expect(unchanged.written).toEqual([]);
+  });
 });
