@@ -6,6 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { seededRandom } from '../test/helpers/seeded-random.ts';
 
 export type CorpusFormat = 'txt' | 'md';
 
@@ -46,18 +47,6 @@ const PROMOS = [
   'Related: the numbers behind the deal',
   'Sign up for our daily briefing',
 ];
-
-/** Mulberry32: tiny, fast, good enough for text generation; the same seed gives the same stream everywhere. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Writer {
   constructor(readonly random: () => number) {}

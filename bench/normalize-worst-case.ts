@@ -5,18 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { MAX_ARTICLE_BYTES, normalizeArticle } from '../functions/core/normalize.ts';
-
-/** Deterministic PRNG (mulberry32), so the same size always gives the same article. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../test/helpers/seeded-random.ts';
 
 const WORDS = [
   'the',
@@ -71,7 +60,7 @@ function sentence(random: () => number): string {
 
 /** A seed-shaped article (lead, bullets, headline, paragraphs, subheadings, promo, byline, category) of ~`bytes`. */
 export function makeOrdinaryArticle(bytes: number): string {
-  const random = createRandom(7);
+  const random = seededRandom(7);
   const out = new SizedText(bytes - 64);
   const lead = 'An analyst says that Putin seeks to deepen Russia-China ties by requesting three things from Xi.';
   out.add(lead);

@@ -1,5 +1,8 @@
 /** Hand-built sites and entries with pinned dates, independent of normalization. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Article, Block, FeedEntry, Site } from '../../functions/core/article.ts';
+import { renderArticlePage, renderFeeds, renderIndex } from '../../functions/core/render/index.ts';
 
 export const sampleSite: Site = Object.freeze({
   title: 'Wirefeed Sample News',
@@ -134,4 +137,17 @@ export function hostileEntry(): FeedEntry {
     '2024-02-01T00:00:00Z',
     '2024-02-02T00:00:00Z',
   );
+}
+
+/** Renders `entries` as a whole site (feeds, index, pages) into `root`, as a build would publish them. */
+export async function writeRenderedSite(root: string, site: Site, entries: readonly FeedEntry[]): Promise<void> {
+  const files = [
+    ...renderFeeds(site, entries),
+    renderIndex(site, entries),
+    ...entries.map((entry) => renderArticlePage(site, entry)),
+  ];
+  for (const file of files) {
+    await mkdir(dirname(join(root, file.path)), { recursive: true });
+    await writeFile(join(root, file.path), file.body);
+  }
 }

@@ -1,11 +1,10 @@
-import { mkdir, mkdtemp, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, serveDirectory } from '../../functions/adapters/http-server.ts';
-import { renderArticlePage, renderFeeds, renderIndex } from '../../functions/core/render/index.ts';
-import { sampleEntries, sampleSite } from '../helpers/sample-entries.ts';
+import { sampleEntries, sampleSite, writeRenderedSite } from '../helpers/sample-entries.ts';
 
 interface RawResponse {
   status: number;
@@ -44,16 +43,7 @@ function send(path: string, options: { method?: string; headers?: Record<string,
 beforeAll(async () => {
   parent = await mkdtemp(join(tmpdir(), 'wirefeed-serve-'));
   root = join(parent, 'public');
-  const entries = sampleEntries();
-  const files = [
-    ...renderFeeds(sampleSite, entries),
-    renderIndex(sampleSite, entries),
-    ...entries.map((e) => renderArticlePage(sampleSite, e)),
-  ];
-  for (const file of files) {
-    await mkdir(dirname(join(root, file.path)), { recursive: true });
-    await writeFile(join(root, file.path), file.body);
-  }
+  await writeRenderedSite(root, sampleSite, sampleEntries());
   await writeFile(join(parent, 'secret.txt'), 'TOP SECRET outside the root');
   await symlink(join(parent, 'secret.txt'), join(root, 'leak.txt'));
   server = await serveDirectory(root, { port: 0 });

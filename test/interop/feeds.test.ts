@@ -1,11 +1,11 @@
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, serveDirectory } from '../../functions/adapters/http-server.ts';
 import { articleUrl, type FeedEntry } from '../../functions/core/article.ts';
-import { renderArticlePage, renderFeeds, renderIndex, sortNewestFirst } from '../../functions/core/render/index.ts';
-import { hostileEntry, sampleEntries, sampleSite } from '../helpers/sample-entries.ts';
+import { sortNewestFirst } from '../../functions/core/render/index.ts';
+import { hostileEntry, sampleEntries, sampleSite, writeRenderedSite } from '../helpers/sample-entries.ts';
 import { withoutXmlInvalid } from '../helpers/xml-text.ts';
 import { checkJsonFeedSchema, checkWithFeedparser, checkWithNewsboat, utcParts } from './check-feeds.ts';
 
@@ -15,21 +15,9 @@ const entries: FeedEntry[] = [...sampleEntries(), hostileEntry()];
 const newestFirst = sortNewestFirst(entries);
 const expectedTitles = newestFirst.map((e) => withoutXmlInvalid(e.article.title));
 
-async function writeSite(root: string): Promise<void> {
-  const files = [
-    ...renderFeeds(sampleSite, entries),
-    renderIndex(sampleSite, entries),
-    ...entries.map((e) => renderArticlePage(sampleSite, e)),
-  ];
-  for (const file of files) {
-    await mkdir(dirname(join(root, file.path)), { recursive: true });
-    await writeFile(join(root, file.path), file.body);
-  }
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'wirefeed-interop-'));
-  await writeSite(join(dir, 'public'));
+  await writeRenderedSite(join(dir, 'public'), sampleSite, entries);
   server = await serveDirectory(join(dir, 'public'), { port: 0, host: '127.0.0.1' });
 });
 
