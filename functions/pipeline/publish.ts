@@ -224,7 +224,9 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
       before !== undefined &&
       ((before.size === info.size && before.modified === info.lastModified.getTime()) || before.etag === info.etag);
     if (unchanged) {
-      sources[key] = { ...before, size: info.size, modified: info.lastModified.getTime() };
+      const modified = info.lastModified.getTime();
+      if (before.size === info.size && before.modified === modified) sources[key] = before;
+      else sources[key] = { ...before, size: info.size, modified };
       if (before.error !== undefined) rejected.push({ file: key, reason: before.error });
       const record = before.id === null ? undefined : previous.articles[before.id];
       if (record !== undefined && !owner.has(record.id)) {
@@ -399,7 +401,17 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
     const before = windowCache.text === undefined ? await readText(state, WINDOW_KEY) : windowCache.text;
     if (body !== before) await state.put(WINDOW_KEY, body, { contentType: 'application/json' });
   }
-  const serialized = serializeManifest(next);
+  // Nothing new to record (the common unchanged rebuild): skip serializing a manifest of every article.
+  const sameAsBefore =
+    changed.length === 0 &&
+    !anythingChanged &&
+    previousText !== null &&
+    written.length === 0 &&
+    deleted.length === 0 &&
+    previousFiles === previous.files &&
+    listed.length === Object.keys(previous.sources).length &&
+    listed.every(({ key }) => sources[key] === previous.sources[key]);
+  const serialized = sameAsBefore ? previousText : serializeManifest(next);
   if (serialized !== previousText) {
     const put = await state.put(MANIFEST_KEY, serialized, { contentType: 'application/json' });
     if (options.session !== undefined)
