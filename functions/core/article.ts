@@ -54,6 +54,13 @@ export interface FeedEntry {
   readonly updated: string;
 }
 
+/** What the index page needs of an entry: its headline fields, not its body. A FeedEntry is one. */
+export interface IndexEntry {
+  readonly article: Pick<Article, 'id' | 'title' | 'summary' | 'authors'>;
+  readonly published: string;
+  readonly updated: string;
+}
+
 /** Site configuration (`content/site.json`). */
 export interface Site {
   readonly title: string;

@@ -11,7 +11,7 @@
  * events. So a crash anywhere converges on the next run to the same files and the same event ids,
  * even if the content was reverted in between.
  */
-import type { Article, FeedEntry, OutputFile, Site } from '../core/article.ts';
+import type { Article, FeedEntry, IndexEntry, OutputFile, Site } from '../core/article.ts';
 import { articleUrl, feedUrls } from '../core/article.ts';
 import { mapLimit } from '../core/concurrency.ts';
 import type { DeliveryQueue } from '../core/delivery.ts';
@@ -157,24 +157,8 @@ function entryOf(article: Article, record: ArticleRecord): FeedEntry {
 }
 
 /** The index lists every article but needs only its headline fields, which the manifest keeps. */
-function headlineEntry(record: ArticleRecord): FeedEntry {
-  const article: Article = {
-    id: record.id,
-    title: record.title,
-    summary: record.summary,
-    keyPoints: [],
-    authors: record.authors,
-    category: record.category,
-    tags: [],
-    published: record.published,
-    updated: record.updated,
-    body: [],
-    dropped: [],
-    contentHash: record.contentHash,
-    source: record.source,
-    format: record.source.endsWith('.txt') ? 'txt' : 'md',
-  };
-  return entryOf(article, record);
+function headlineEntry(record: ArticleRecord): IndexEntry {
+  return { article: record, published: record.published, updated: record.updated };
 }
 
 function isSourceKey(key: string): boolean {

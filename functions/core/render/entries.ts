@@ -1,5 +1,5 @@
 /** Shared by every renderer: entry order, the item HTML, and text hygiene applied to every string we emit. */
-import type { Block, FeedEntry, Site } from '../article.ts';
+import type { Block, FeedEntry, IndexEntry, Site } from '../article.ts';
 import { escapeHtml, stripXmlInvalid } from '../text.ts';
 
 /**
@@ -24,7 +24,7 @@ export function toUtcIso(iso: string): string {
  * Newest first by `published`, ties broken by id so the order never depends on input order.
  * Returns a new array; the input is not modified.
  */
-export function sortNewestFirst(entries: readonly FeedEntry[]): FeedEntry[] {
+export function sortNewestFirst<E extends IndexEntry>(entries: readonly E[]): E[] {
   return entries
     .map((entry) => ({ entry, time: timeOf(entry.published) }))
     .sort((a, b) => {
@@ -59,7 +59,7 @@ export function termsOf(entry: FeedEntry): string[] {
 }
 
 /** Authors of an entry, falling back to the site author so every item has one (Atom requires it). */
-export function authorsOf(site: Site, entry: FeedEntry): Site['author'][] {
+export function authorsOf(site: Site, entry: IndexEntry): Site['author'][] {
   const names = entry.article.authors.map(clean).filter((n) => n.trim() !== '');
   return names.length > 0 ? names.map((name) => ({ name })) : [site.author];
 }

@@ -1,5 +1,5 @@
 /** HTML pages: the index (`index.html`) and one page per article (`articles/<id>.html`). Valid HTML5, no scripts. */
-import { articleUrl, type FeedEntry, feedUrls, type Site } from '../article.ts';
+import { articleUrl, type FeedEntry, feedUrls, type IndexEntry, type Site } from '../article.ts';
 import { escapeAttr, escapeHtml } from '../text.ts';
 import { authorsOf, clean, renderBodyHtml, renderKeyPointsHtml, toUtcIso } from './entries.ts';
 
@@ -81,13 +81,13 @@ function relativeArticleHref(id: string): string {
   return `articles/${encodeURIComponent(id)}.html`;
 }
 
-function meta(site: Site, entry: FeedEntry): string {
+function meta(site: Site, entry: IndexEntry): string {
   const names = authorsOf(site, entry).map((a) => a.name);
   return `${esc(byline(names))} · <time datetime="${attr(toUtcIso(entry.published))}">${esc(formatDate(entry.published))}</time>`;
 }
 
 /** `index.html`: every entry, in the order given (callers pass them newest first), with feed autodiscovery. */
-export function renderIndexHtml(site: Site, entries: readonly FeedEntry[]): string {
+export function renderIndexHtml(site: Site, entries: readonly IndexEntry[]): string {
   const urls = feedUrls(site);
   const items = entries.map((entry) => {
     const { article } = entry;

@@ -2,7 +2,7 @@
  * The render stage: pure functions from a site and its entries to output files. No clock, no I/O: identical
  * input gives byte-identical output.
  */
-import type { FeedEntry, OutputFile, Site } from '../article.ts';
+import type { FeedEntry, IndexEntry, OutputFile, Site } from '../article.ts';
 import { cacheControlFor, contentTypeFor } from './content-types.ts';
 import { sortNewestFirst } from './entries.ts';
 import { renderArticleHtml, renderIndexHtml } from './html.ts';
@@ -30,7 +30,7 @@ export function renderFeeds(site: Site, entries: readonly FeedEntry[]): OutputFi
 }
 
 /** `index.html`: all entries, newest first, with autodiscovery links to the three feeds. */
-export function renderIndex(site: Site, entries: readonly FeedEntry[]): OutputFile {
+export function renderIndex(site: Site, entries: readonly IndexEntry[]): OutputFile {
   return outputFile('index.html', renderIndexHtml(site, sortNewestFirst(entries)));
 }
 
