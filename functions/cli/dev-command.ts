@@ -106,7 +106,16 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
   };
 
   await mkdir(resolve(io.cwd, targets.out), { recursive: true });
-  const server = await serveDirectory(resolve(io.cwd, targets.out), { port: options.port, host: options.host });
+  const server = await serveDirectory(resolve(io.cwd, targets.out), { port: options.port, host: options.host }).catch(
+    (error: unknown) => {
+      const code = (error as { code?: string }).code;
+      if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
+      throw new WirefeedError(
+        `cannot listen on ${options.host}:${options.port} (${code === 'EADDRINUSE' ? 'already in use' : 'permission denied'}); choose another with --port N or WIREFEED_PORT`,
+        { cause: error },
+      );
+    },
+  );
   const base = server.url.endsWith('/') ? server.url : `${server.url}/`;
   // A site whose siteUrl is this machine gets links to the address actually served (the port may differ).
   if (targets.siteUrl === undefined && (await pointsAtLoopback(targets, io))) {

@@ -120,4 +120,22 @@ describe('wirefeed dev (npm start)', () => {
       await ws.dispose();
     }
   });
+
+  it('says which port is taken instead of crashing when the address is in use', async () => {
+    const ws = await Workspace.create();
+    const { createServer } = await import('node:http');
+    const blocker = createServer();
+    await new Promise<void>((ready) => blocker.listen(0, '127.0.0.1', ready));
+    const port = (blocker.address() as import('node:net').AddressInfo).port;
+    try {
+      const io = capture(ws.root);
+      expect(await main(['dev', '--port', String(port), '--no-watch'], io)).toBe(1);
+      expect(io.err()).toBe(
+        `wirefeed: cannot listen on 127.0.0.1:${port} (already in use); choose another with --port N or WIREFEED_PORT\n`,
+      );
+    } finally {
+      blocker.close();
+      await ws.dispose();
+    }
+  });
 });
