@@ -12,19 +12,10 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StoreError } from '../core/errors.ts';
+import { contentTypeByExtension } from '../core/media-types.ts';
 import { isValidKey, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from '../core/ports.ts';
 
 const TEMP_SUFFIX = '.wirefeed-tmp';
-
-/** Content-Type a directory implies for a key, since a plain directory keeps no per-file metadata. */
-const TYPES_BY_EXTENSION: Record<string, string> = {
-  xml: 'application/xml; charset=utf-8',
-  json: 'application/json; charset=utf-8',
-  html: 'text/html; charset=utf-8',
-  txt: 'text/plain; charset=utf-8',
-  md: 'text/markdown; charset=utf-8',
-  jsonl: 'application/jsonl; charset=utf-8',
-};
 
 function md5Etag(body: Uint8Array): string {
   return `"${createHash('md5').update(body).digest('hex')}"`;
@@ -232,10 +223,4 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return isCode(error, 'EPERM');
   }
-}
-
-export function contentTypeByExtension(key: string): string {
-  const dot = key.lastIndexOf('.');
-  const ext = dot === -1 ? '' : key.slice(dot + 1).toLowerCase();
-  return TYPES_BY_EXTENSION[ext] ?? 'application/octet-stream';
 }

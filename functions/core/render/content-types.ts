@@ -1,22 +1,10 @@
 /** Content-Type and Cache-Control of published files, decided by output path alone (same answer locally and on S3). */
+import { contentTypeByExtension } from '../media-types.ts';
 
 const FEED_TYPES: Record<string, string> = {
   'feed.xml': 'application/rss+xml; charset=utf-8',
   'atom.xml': 'application/atom+xml; charset=utf-8',
   'feed.json': 'application/feed+json; charset=utf-8',
-};
-
-const EXTENSION_TYPES: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  xml: 'application/xml; charset=utf-8',
-  json: 'application/json; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-  txt: 'text/plain; charset=utf-8',
-  svg: 'image/svg+xml',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  ico: 'image/x-icon',
 };
 
 /** Feeds and the index change whenever an article does, so readers must revalidate soon. */
@@ -32,10 +20,7 @@ function normalizePath(path: string): string {
 export function contentTypeFor(path: string): string {
   const key = normalizePath(path);
   const feedType = FEED_TYPES[key];
-  if (feedType !== undefined) return feedType;
-  const dot = key.lastIndexOf('.');
-  const extension = dot === -1 ? '' : key.slice(dot + 1).toLowerCase();
-  return EXTENSION_TYPES[extension] ?? 'application/octet-stream';
+  return feedType ?? contentTypeByExtension(key);
 }
 
 /** Cache-Control of an output file: short for feeds and the index, longer for article pages. */
