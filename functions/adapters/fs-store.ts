@@ -210,8 +210,7 @@ function sweepOrphans(dir: string): void {
   for (const name of readdirSync(dir)) {
     if (!name.endsWith(TEMP_SUFFIX)) continue;
     const pid = Number(/\.(\d+)-\d+\.wirefeed-tmp$/.exec(name)?.[1]);
-    if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
-    if (pid === process.pid) continue;
+    if (pid === process.pid || (Number.isInteger(pid) && isAlive(pid))) continue;
     rmSync(join(dir, name), { force: true });
   }
 }

@@ -203,14 +203,10 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
     const before = previous.sources[key];
     // Same size and modification time as recorded: unchanged without reading the bytes (a directory
     // store hashes only when asked for the ETag); otherwise the ETag (MD5) decides.
-    const unchanged =
-      !full &&
-      before !== undefined &&
-      ((before.size === info.size && before.modified === info.lastModified.getTime()) || before.etag === info.etag);
-    if (unchanged) {
-      const modified = info.lastModified.getTime();
-      if (before.size === info.size && before.modified === modified) sources[key] = before;
-      else sources[key] = { ...before, size: info.size, modified };
+    const modified = info.lastModified.getTime();
+    const sameStat = before?.size === info.size && before.modified === modified;
+    if (!full && before !== undefined && (sameStat || before.etag === info.etag)) {
+      sources[key] = sameStat ? before : { ...before, size: info.size, modified };
       if (before.error !== undefined) rejected.push({ file: key, reason: before.error });
       const record = before.id === null ? undefined : previous.articles[before.id];
       if (record !== undefined && !owner.has(record.id)) {
@@ -390,8 +386,6 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
     changed.length === 0 &&
     !anythingChanged &&
     previousText !== null &&
-    written.length === 0 &&
-    deleted.length === 0 &&
     previousFiles === previous.files &&
     listed.length === Object.keys(previous.sources).length &&
     listed.every(({ key }) => sources[key] === previous.sources[key]);
