@@ -22,6 +22,9 @@ export interface BuildTargets {
   readonly siteUrl: string | undefined;
 }
 
+/** Where every command looks when `--content`, `--out` or `--state` is not given. */
+export const DEFAULT_TARGETS = { content: 'content', out: 'public', state: '.wirefeed' } as const;
+
 /** Resolves `--content/--out/--state` with their defaults (`content/`, `public/`, `.wirefeed/`). */
 export function buildTargets(values: {
   content?: string;
@@ -30,9 +33,9 @@ export function buildTargets(values: {
   'site-url'?: string;
 }): BuildTargets {
   return {
-    content: values.content ?? 'content',
-    out: values.out ?? 'public',
-    state: values.state ?? '.wirefeed',
+    content: values.content ?? DEFAULT_TARGETS.content,
+    out: values.out ?? DEFAULT_TARGETS.out,
+    state: values.state ?? DEFAULT_TARGETS.state,
     siteUrl: values['site-url'],
   };
 }

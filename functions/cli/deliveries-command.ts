@@ -9,6 +9,7 @@ import { USER_AGENT } from '../core/version.ts';
 import { drainOutbox } from '../pipeline/deliver.ts';
 import { SubscriberRepository } from '../pipeline/subscribers.ts';
 import { parseArgs } from './args.ts';
+import { DEFAULT_TARGETS } from './build-command.ts';
 import type { Command } from './io.ts';
 import { allowPrivateTargets } from './subscribers-command.ts';
 
@@ -26,7 +27,7 @@ export const deliverCommand: Command = async (argv, io) => {
   if (positionals.length > 0) throw new UsageError('deliver: takes no arguments');
   const concurrency = values.concurrency === undefined ? 8 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('deliver: --concurrency must be ≥ 1');
-  const state = openStore(values.state ?? '.wirefeed', io.env, io.cwd);
+  const state = openStore(values.state ?? DEFAULT_TARGETS.state, io.env, io.cwd);
   const allowPrivate = allowPrivateTargets(values['allow-private-targets'], io);
   const summary = await drainOutbox(
     new OutboxQueue(state),
@@ -53,7 +54,7 @@ export const deliveriesCommand: Command = async (argv, io) => {
     subscriber: { type: 'string' },
     json: { type: 'boolean' },
   } as const);
-  const outbox = new OutboxQueue(openStore(values.state ?? '.wirefeed', io.env, io.cwd));
+  const outbox = new OutboxQueue(openStore(values.state ?? DEFAULT_TARGETS.state, io.env, io.cwd));
   switch (action) {
     case 'dead': {
       if (positionals.length > 0) throw new UsageError('deliveries dead: takes no arguments');

@@ -8,10 +8,11 @@ import { UsageError } from '../core/errors.ts';
 import { type EventType, eventBody, type FeedUrls, isEventType, type WebhookEvent } from '../core/events.ts';
 import { systemClock } from '../core/ports.ts';
 import { maskSecret, signWebhook } from '../core/sign.ts';
-import { parseSite } from '../core/site.ts';
 import { USER_AGENT } from '../core/version.ts';
+import { loadSite } from '../pipeline/publish.ts';
 import { SubscriberNotFoundError, SubscriberRepository, signingSecrets } from '../pipeline/subscribers.ts';
 import { parseArgs } from './args.ts';
+import { DEFAULT_TARGETS } from './build-command.ts';
 import type { CliIo, Command } from './io.ts';
 
 const OPTIONS = {
@@ -68,8 +69,7 @@ function one(positionals: readonly string[], what: string): string {
 
 async function readFeedUrls(contentSpec: string, io: CliIo): Promise<FeedUrls> {
   try {
-    const object = await openStore(contentSpec, io.env, io.cwd).get('site.json');
-    if (object) return feedUrls(parseSite(JSON.parse(Buffer.from(object.body).toString('utf8')), 'site.json'));
+    return feedUrls(await loadSite(openStore(contentSpec, io.env, io.cwd)));
   } catch {
     // The test event is about reaching the endpoint; feed URLs are a courtesy when site.json is readable.
   }
@@ -79,7 +79,7 @@ async function readFeedUrls(contentSpec: string, io: CliIo): Promise<FeedUrls> {
 export const subscribersCommand: Command = async (argv, io) => {
   const [action, ...rest] = argv;
   const { values, positionals } = parseArgs(`subscribers ${action ?? ''}`.trim(), rest, OPTIONS);
-  const state = openStore(values.state ?? '.wirefeed', io.env, io.cwd);
+  const state = openStore(values.state ?? DEFAULT_TARGETS.state, io.env, io.cwd);
   const repository = new SubscriberRepository(state);
   const allowPrivate = allowPrivateTargets(values['allow-private-targets'], io);
   const now = systemClock.now();
@@ -143,7 +143,7 @@ export const subscribersCommand: Command = async (argv, io) => {
         id: `evt_test_${randomBytes(12).toString('hex')}`,
         type: 'endpoint.test',
         timestamp: now.toISOString(),
-        data: { subscriberId: subscriber.id, feeds: await readFeedUrls(values.content ?? 'content', io) },
+        data: { subscriberId: subscriber.id, feeds: await readFeedUrls(values.content ?? DEFAULT_TARGETS.content, io) },
       };
       const body = eventBody(event);
       const headers = signWebhook({
