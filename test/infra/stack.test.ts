@@ -2,14 +2,15 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, type CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SCHEDULE_MS, maxAttempts } from '../../functions/core/retry-schedule.ts';
 import { ENV } from '../../functions/handlers/env-names.ts';
 import { addSecurityChecks } from '../../infra/constructs/security-checks.ts';
-import { DELIVERY_MAX_CONCURRENCY, VISIBILITY_FACTOR } from '../../infra/wirefeed-stack.ts';
-import { resourcesOfType, type Synthesized, synthesizeWirefeed } from './synth.ts';
+import { DELIVERY_MAX_CONCURRENCY, VISIBILITY_FACTOR, WirefeedStack } from '../../infra/wirefeed-stack.ts';
+import { resourcesOfType, type Synthesized, type SynthOptions, synthesizeWirefeed } from './synth.ts';
 
 let synth: Synthesized;
 
@@ -417,5 +418,48 @@ describe('cdk-nag AwsSolutions checks', () => {
     new s3.Bucket(stack, 'Open', { removalPolicy: RemovalPolicy.DESTROY });
     addSecurityChecks(app);
     expect(() => app.synth()).toThrow(/AwsSolutions-S10/);
+  });
+});
+
+describe('cdk-nag in every environment `cdk synth` and `cdk deploy` run in', () => {
+  const bound = { account: '123456789012', region: 'us-east-1' };
+  const cases: [string, SynthOptions][] = [
+    ['bound to the account and region of the credentials', { env: bound }],
+    [
+      'bound to another account, in a region with a longer name',
+      { env: { account: '210987654321', region: 'ap-southeast-4' } },
+    ],
+    ['environment-agnostic, bootstrapped with another qualifier', { qualifier: 'newsroom1' }],
+    ['bound, and bootstrapped with another qualifier', { env: bound, qualifier: 'newsroom1' }],
+  ];
+
+  it.each(cases)('leave no unacknowledged finding when %s', async (_, options) => {
+    const result = await synthesizeWirefeed({ ...options, skipBundling: true });
+    expect(result.violations).toEqual([]);
+    const qualifier = options.qualifier ?? 'hnb659fds';
+    const account = options.env?.account ?? '<AWS::AccountId>';
+    const region = options.env?.region ?? '<AWS::Region>';
+    // The acknowledgement names this environment's own assets bucket, and its reason reaches the template.
+    const assets = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-${account}-${region}/*]`;
+    const acknowledged = Object.values(result.json.Resources).flatMap(
+      (resource) =>
+        (resource.Metadata?.cdk_nag as { rules_to_suppress?: { id: string }[] } | undefined)?.rules_to_suppress ?? [],
+    );
+    expect(acknowledged.map((rule) => rule.id)).toContain(assets);
+  });
+
+  it('still refuse a wildcard on any other bucket in the same policy', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new WirefeedStack(app, 'Wirefeed', { env: bound });
+    stack.contentDeployment.handlerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: ['arn:aws:s3:::cdk-hnb659fds-assets-123456789012-us-east-1-copy/*'],
+      }),
+    );
+    addSecurityChecks(app);
+    expect(() => app.synth()).toThrow(
+      /AwsSolutions-IAM5\[Resource::arn:aws:s3:::cdk-hnb659fds-assets-123456789012-us-east-1-copy/,
+    );
   });
 });

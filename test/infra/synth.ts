@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type Environment } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { addSecurityChecks } from '../../infra/constructs/security-checks.ts';
@@ -27,10 +27,26 @@ export interface CloudFormationTemplate {
   Outputs?: Record<string, { Value: unknown }>;
 }
 
-export async function synthesizeWirefeed(): Promise<Synthesized> {
+export interface SynthOptions {
+  /** Account and region, as `infra/app.ts` binds them when the CLI has credentials; unset = environment-agnostic. */
+  readonly env?: Environment;
+  /**
+   * A bootstrap qualifier other than the default, set the way an operator does after `cdk bootstrap --qualifier`:
+   * the `@aws-cdk/core:bootstrapQualifier` context.
+   */
+  readonly qualifier?: string;
+  /** Skip esbuild (for tests that only look at the template or the checks). */
+  readonly skipBundling?: boolean;
+}
+
+export async function synthesizeWirefeed(options: SynthOptions = {}): Promise<Synthesized> {
   const outdir = await mkdtemp(join(tmpdir(), 'wirefeed-synth-'));
-  const app = new App({ outdir });
-  const stack = new WirefeedStack(app, 'Wirefeed');
+  const context = {
+    ...(options.skipBundling ? { 'aws:cdk:bundling-stacks': [] } : {}),
+    ...(options.qualifier ? { '@aws-cdk/core:bootstrapQualifier': options.qualifier } : {}),
+  };
+  const app = new App({ outdir, context });
+  const stack = new WirefeedStack(app, 'Wirefeed', options.env ? { env: options.env } : {});
   addSecurityChecks(app);
   // Throws when a validation plugin reports an unacknowledged error.
   const assembly = app.synth();
