@@ -50,6 +50,17 @@ export class StoreError extends WirefeedError {
   }
 }
 
+/** The content root cannot be watched (missing, unreadable, out of watches, no native watcher for this platform). */
+export class WatchError extends WirefeedError {
+  readonly root: string;
+  readonly reason: string;
+  constructor(root: string, reason: string, options: { cause?: unknown } = {}) {
+    super(`cannot watch ${root}: ${reason}`, options);
+    this.root = root;
+    this.reason = reason;
+  }
+}
+
 /** A webhook target refused by the SSRF guard (private address, bad scheme, credentials in URL...). */
 export class UnsafeTargetError extends WirefeedError {
   readonly url: string;
