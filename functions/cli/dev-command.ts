@@ -1,29 +1,41 @@
-import { watch } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { type ContentWatcher, watchContent } from '../adapters/content-watcher.ts';
 import { createHttpSender } from '../adapters/http-sender.ts';
 import { serveDirectory } from '../adapters/http-server.ts';
 import { openStore } from '../adapters/open-store.ts';
 import { OutboxQueue } from '../adapters/outbox-queue.ts';
-import { UsageError, WirefeedError } from '../core/errors.ts';
+import { UsageError, WatchError, WirefeedError } from '../core/errors.ts';
 import { systemClock } from '../core/ports.ts';
 import { DEFAULT_SCHEDULE_MS } from '../core/retry-schedule.ts';
 import { USER_AGENT } from '../core/version.ts';
 import { drainOutbox } from '../pipeline/deliver.ts';
-import { loadSite, PublishSession } from '../pipeline/publish.ts';
+import { isSourceKey, loadSite, PublishSession, SITE_KEY, SOURCE_PREFIX } from '../pipeline/publish.ts';
 import { SubscriberRepository } from '../pipeline/subscribers.ts';
 import { parseArgs, parsePort } from './args.ts';
 import { BUILD_OPTIONS, type BuildTargets, buildTargets, describeResult, runBuild } from './build-command.ts';
 import type { CliIo, Command } from './io.ts';
+import { RebuildQueue, type RebuildRequest } from './rebuild-queue.ts';
 import { allowPrivateTargets } from './subscribers-command.ts';
 
-const DEBOUNCE_MS = 50;
+/**
+ * How long a rebuild waits for further changes. The native watcher already coalesces one save's events; this only
+ * joins batches that arrive together (a burst, or a new directory and the files found in it).
+ */
+const DEBOUNCE_MS = 20;
 const DRAIN_INTERVAL_MS = 5_000;
+/** How many changed keys a rebuild names in its log line. */
+const KEYS_SHOWN = 5;
 
 export interface DevServer {
   readonly url: string;
-  /** Resolves after the next rebuild triggered by a change finishes (for tests). */
-  readonly rebuilt: () => Promise<void>;
+  /**
+   * Resolves with what the first rebuild started after this call examined (the first whose request `matches`),
+   * once it has finished: for tests and benchmarks.
+   */
+  rebuilt(matches?: (request: RebuildRequest) => boolean): Promise<RebuildRequest>;
+  /** Rebuilds examining every source, as at start (Enter in the terminal, or SIGHUP); resolves when done. */
+  reconcile(): Promise<RebuildRequest>;
   close(): Promise<void>;
 }
 
@@ -35,9 +47,9 @@ export interface DevOptions {
 }
 
 /**
- * The local main job: build, deliver pending webhooks, serve the output root, and rebuild on every
- * change under the content root (debounced), delivering after each build and retrying due
- * deliveries on a timer.
+ * The local main job: build, deliver pending webhooks, serve the output root, and rebuild from the keys the content
+ * watcher reports (debounced, one rebuild at a time), delivering after each build and retrying due deliveries on a
+ * timer. The first build, and any asked for on demand or after the watcher lost track, examine every source.
  */
 export async function startDev(argv: readonly string[], io: CliIo): Promise<DevServer> {
   const { values, positionals } = parseArgs('dev', argv, {
@@ -90,9 +102,12 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
     }
   };
 
-  const build = async (): Promise<void> => {
+  const build = async (request: RebuildRequest): Promise<void> => {
     const started = performance.now();
+    if (!request.full) io.stdout(`wirefeed: changed ${listKeys(request.keys)}\n`);
     try {
+      // The seam for rebuilds from changed keys: publish examines every source until it accepts
+      // `{ changed: request.keys }` for a request that is not full.
       const result = await runBuild(targets, io, session);
       io.stdout(
         describeResult(result, targets, io).replace('\n', ` (${Math.round(performance.now() - started)} ms)\n`),
@@ -104,6 +119,7 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
     // Not awaited: a slow subscriber must not hold up the next rebuild.
     delivering = deliver();
   };
+  const queue = new RebuildQueue(build, DEBOUNCE_MS);
 
   await mkdir(resolve(io.cwd, targets.out), { recursive: true });
   const server = await serveDirectory(resolve(io.cwd, targets.out), { port: options.port, host: options.host }).catch(
@@ -121,42 +137,51 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
   if (targets.siteUrl === undefined && (await pointsAtLoopback(targets, io))) {
     targets = { ...targets, siteUrl: base.replace(/\/$/, '') };
   }
-  await build();
+  // Watching starts before the first build, so a save made while it runs is rebuilt after it.
+  const contentRoot = resolve(io.cwd, targets.content);
+  let watcher: ContentWatcher | undefined;
+  if (options.watch) {
+    watcher = await watchContent(contentRoot, {
+      accept: isContentKey,
+      onChanges: ({ keys, incomplete }) => queue.add(keys, incomplete),
+      onError: (error) => io.stderr(`wirefeed: ${error.message}; the next rebuild examines every source\n`),
+    }).catch(async (error: unknown) => {
+      await server.close();
+      throw error instanceof WatchError
+        ? new WatchError(error.root, `${error.reason} (start with --no-watch to serve without rebuilding)`, {
+            cause: error,
+          })
+        : error;
+    });
+  }
+  await queue.reconcile();
   io.stdout(`wirefeed: serving ${base} (feeds: ${base}feed.xml, ${base}atom.xml, ${base}feed.json)\n`);
-
-  // Rebuilds are serialized: a change during a build schedules exactly one more build after it.
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  let waiters: (() => void)[] = [];
-  const schedule = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      running = running.then(build).then(() => {
-        const done = waiters;
-        waiters = [];
-        for (const resolveWaiter of done) resolveWaiter();
-      });
-    }, DEBOUNCE_MS);
-  };
-  const watcher = options.watch
-    ? watch(resolve(io.cwd, targets.content), { recursive: true }, () => schedule())
-    : undefined;
-  if (watcher) io.stdout(`wirefeed: watching ${resolve(io.cwd, targets.content)} for changes\n`);
+  if (watcher) io.stdout(`wirefeed: watching ${watcher.root} for changes\n`);
   const drainTimer = setInterval(() => void deliver(), DRAIN_INTERVAL_MS);
   drainTimer.unref();
 
   return {
     url: base,
-    rebuilt: () => new Promise<void>((resolveWaiter) => waiters.push(resolveWaiter)),
+    rebuilt: (matches) => queue.next(matches),
+    reconcile: () => queue.reconcile(),
     close: async () => {
-      clearTimeout(timer);
       clearInterval(drainTimer);
-      watcher?.close();
-      await running;
+      await watcher?.close();
+      await queue.close();
       await delivering;
       await server.close();
     },
   };
+}
+
+/** The keys a build reads: site.json and the article sources. */
+function isContentKey(key: string): boolean {
+  return key === SITE_KEY || (key.startsWith(SOURCE_PREFIX) && isSourceKey(key));
+}
+
+function listKeys(keys: readonly string[]): string {
+  const shown = keys.slice(0, KEYS_SHOWN).join(', ');
+  return keys.length > KEYS_SHOWN ? `${shown} and ${keys.length - KEYS_SHOWN} more` : shown;
 }
 
 async function pointsAtLoopback(targets: BuildTargets, io: CliIo): Promise<boolean> {
@@ -169,14 +194,31 @@ async function pointsAtLoopback(targets: BuildTargets, io: CliIo): Promise<boole
   }
 }
 
-/** `wirefeed dev` (what `npm start` runs): serves until interrupted. */
+/**
+ * `wirefeed dev` (what `npm start` runs): serves until interrupted. A full rebuild on demand: Enter when attached to
+ * a terminal; SIGHUP when not (in a terminal SIGHUP keeps its meaning, the terminal went away, and stops the server).
+ */
 export const devCommand: Command = async (argv, io) => {
   const dev = await startDev(argv, io);
+  const reconcile = () => {
+    io.stdout('wirefeed: rebuilding every source\n');
+    void dev.reconcile();
+  };
+  const terminal = process.stdin.isTTY === true;
+  if (terminal) {
+    process.stdin.on('data', reconcile);
+    io.stdout('wirefeed: press Enter to rebuild every source\n');
+  } else {
+    process.on('SIGHUP', reconcile);
+  }
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    if (terminal) process.once('SIGHUP', stop);
   });
+  process.stdin.off('data', reconcile).pause();
+  process.off('SIGHUP', reconcile);
   await dev.close();
   return 0;
 };

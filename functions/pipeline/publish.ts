@@ -161,7 +161,8 @@ function headlineEntry(record: ArticleRecord): IndexEntry {
   return { article: record, published: record.published, updated: record.updated };
 }
 
-function isSourceKey(key: string): boolean {
+/** True for a key under `articles/` that publish reads as a source (dot-files and `~` backups are not). */
+export function isSourceKey(key: string): boolean {
   const name = key.slice(key.lastIndexOf('/') + 1);
   return !name.startsWith('.') && !name.endsWith('~');
 }
