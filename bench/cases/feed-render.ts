@@ -24,7 +24,7 @@ export async function runFeedRenderCase(ctx: BenchContext): Promise<CaseResult> 
     return { article, published, updated: published };
   });
   // The direct path gets its item HTML rendered ahead of time: it measures `feed` alone.
-  const prepared = entries.map((entry) => ({ entry, html: renderContentHtml(entry) }));
+  const prepared = entries.map((entry) => ({ entry, html: renderContentHtml(site, entry) }));
   const urls = feedUrls(site);
 
   const direct = (): number => {

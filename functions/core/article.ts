@@ -2,23 +2,82 @@
  * The Article model: the output of normalization and the input of rendering.
  * Contract in DESIGN.md ("Article").
  */
+import { imageTypeOf } from './media-types.ts';
 
-/** Inline content of a block: plain text, and the same content as safe inline HTML. */
+/**
+ * Inline content as a tree. Every string is plain text (never markup): the renderer (core/render/blocks.ts) is the
+ * only HTML writer and escapes everything itself.
+ */
+export type InlineNode =
+  | { readonly type: 'text'; readonly value: string }
+  | { readonly type: 'code'; readonly value: string }
+  /** A hard line break. */
+  | { readonly type: 'break' }
+  | { readonly type: 'emphasis' | 'strong' | 'delete'; readonly children: readonly InlineNode[] }
+  | { readonly type: 'link'; readonly href: string; readonly title?: string; readonly children: readonly InlineNode[] }
+  | ({ readonly type: 'image' } & ImageRef)
+  /** A reference to footnote `number` (1-based, in order of first reference). */
+  | { readonly type: 'footnoteRef'; readonly number: number };
+
+/** Inline content of a block: its plain text, and the inline tree when there is more to it than that text. */
 export interface Inline {
   /** Plain text (no markup), NFC, whitespace collapsed. */
   readonly text: string;
-  /**
-   * Safe inline HTML: text escaped (`&`, `<`, `>`), plus only the tags `a[href]` (http, https, mailto),
-   * `em`, `strong`, `code`, `br`. For plain-text sources this is the escaped text.
-   */
-  readonly html: string;
+  /** The inline tree; absent when the content is exactly `text` (always so for plain-text sources). */
+  readonly content?: readonly InlineNode[];
+}
+
+/**
+ * A link or image target as the model keeps it: an absolute `http:`, `https:` or `mailto:` (links also `tel:`)
+ * URL; a path from the site root (`/articles/img/a.png`), which the renderer resolves against `siteUrl`; or, for
+ * links only, a fragment (`#section`) that stays relative to the document.
+ */
+export type Href = string;
+
+/** An image: where it is, and the words that stand for it. */
+export interface ImageRef {
+  /** An absolute http(s) URL, or a path from the site root (`/articles/img/a.png`) for an image under `content/`. */
+  readonly src: Href;
+  readonly alt: string;
+  readonly title?: string;
+}
+
+export type TableAlign = 'left' | 'center' | 'right' | null;
+
+export interface ListItem {
+  readonly blocks: readonly Block[];
+  /** A GFM task list item: `[x]` (true) or `[ ]` (false); absent for an ordinary item. */
+  readonly checked?: boolean;
 }
 
 export type Block =
   | ({ readonly type: 'paragraph' } & Inline)
   | ({ readonly type: 'heading'; readonly level: 2 | 3 | 4 | 5 | 6 } & Inline)
-  | ({ readonly type: 'quote' } & Inline)
-  | { readonly type: 'list'; readonly ordered: boolean; readonly items: readonly Inline[] };
+  | { readonly type: 'quote'; readonly blocks: readonly Block[] }
+  | {
+      readonly type: 'list';
+      readonly ordered: boolean;
+      /** First number of an ordered list when it is not 1. */
+      readonly start?: number;
+      /** Loose lists (items separated by blank lines) wrap item paragraphs in `<p>`; tight ones do not. */
+      readonly loose?: boolean;
+      readonly items: readonly ListItem[];
+    }
+  /** A code block; `text` keeps every character and line break, `lang` is the first word of the fence's info. */
+  | { readonly type: 'code'; readonly lang: string | null; readonly text: string }
+  | {
+      readonly type: 'table';
+      readonly align: readonly TableAlign[];
+      readonly head: readonly Inline[];
+      readonly rows: readonly (readonly Inline[])[];
+    }
+  /** A thematic break (`---`). */
+  | { readonly type: 'rule' }
+  /** The footnotes, numbered in order of first reference; always the last block. */
+  | {
+      readonly type: 'footnotes';
+      readonly items: readonly { readonly number: number; readonly blocks: readonly Block[] }[];
+    };
 
 export type SourceFormat = 'txt' | 'md';
 
@@ -43,7 +102,31 @@ export interface Article {
   /** Source path relative to the content root, e.g. `articles/foo.txt`. */
   readonly source: string;
   readonly format: SourceFormat;
+  /** Front matter `draft: true`: normalized and checked, never published. */
+  readonly draft: boolean;
+  /** The lead image: front matter `image`, else the first image of the body; null when there is none. */
+  readonly image: ImageRef | null;
+  /** Content keys of the local images the article shows (lead image included), sorted: published with the site. */
+  readonly assets: readonly string[];
+  /** Front matter `canonical_url`: where the article first appeared, when that is not this site. */
+  readonly canonicalUrl: string | null;
+  /** Front matter `lang` (BCP 47), when the article's language differs from the site's. */
+  readonly lang: string | null;
 }
+
+/** What the pipeline knows of a published local file (an image under `content/`), by content key. */
+export interface AssetInfo {
+  /** Media type, e.g. `image/png`. */
+  readonly type?: string;
+  /** Size in bytes. */
+  readonly length?: number;
+  /** Intrinsic size in pixels. */
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/** Assets by content key (`articles/img/a.png`); missing keys render without size, length or type. */
+export type AssetCatalog = ReadonlyMap<string, AssetInfo>;
 
 /** An article as it is published: dates resolved by the pipeline (first-seen, last content change). */
 export interface FeedEntry {
@@ -75,6 +158,8 @@ export interface Site {
   /** WebSub hubs announced in the feeds (optional). */
   readonly hubs: readonly string[];
   readonly copyright?: string;
+  /** IANA time zone in which pages show dates (`parseSite` sets `UTC` by default); feeds carry full timestamps. */
+  readonly timeZone?: string;
 }
 
 /** A file to publish under the output root. */
@@ -99,4 +184,83 @@ export function feedUrls(site: Site): { rss: string; atom: string; json: string;
     json: `${site.siteUrl}/feed.json`,
     home: `${site.siteUrl}/`,
   };
+}
+
+/** Every image of a block list, in document order (lists, quotes, tables and footnotes included). */
+export function imagesIn(blocks: readonly Block[]): ImageRef[] {
+  const found: ImageRef[] = [];
+  const inline = (nodes: readonly InlineNode[] | undefined): void => {
+    for (const node of nodes ?? []) {
+      if (node.type === 'image')
+        found.push({ src: node.src, alt: node.alt, ...(node.title === undefined ? {} : { title: node.title }) });
+      else if ('children' in node) inline(node.children);
+    }
+  };
+  const walk = (list: readonly Block[]): void => {
+    for (const block of list) {
+      switch (block.type) {
+        case 'paragraph':
+        case 'heading':
+          inline(block.content);
+          break;
+        case 'quote':
+          walk(block.blocks);
+          break;
+        case 'list':
+          for (const item of block.items) walk(item.blocks);
+          break;
+        case 'table':
+          for (const cell of [...block.head, ...block.rows.flat()]) inline(cell.content);
+          break;
+        case 'footnotes':
+          for (const item of block.items) walk(item.blocks);
+          break;
+        default:
+          break;
+      }
+    }
+  };
+  walk(blocks);
+  return found;
+}
+
+/**
+ * True when the article may be published at `now`: it has no date, or its date has come. A future `date` is a
+ * scheduled article; the first build at or after that instant publishes it.
+ */
+export function isDue(article: Pick<Article, 'published'>, now: Date): boolean {
+  if (article.published === null) return true;
+  const time = Date.parse(article.published);
+  return Number.isNaN(time) || time <= now.getTime();
+}
+
+/**
+ * The absolute URL of a model `Href` (article.ts): absolute URLs as they are, site paths under `siteUrl`,
+ * fragments unchanged (they point into the document that contains them).
+ */
+export function absoluteHref(site: Pick<Site, 'siteUrl'>, href: string): string {
+  return href.startsWith('/') ? `${site.siteUrl}${href}` : href;
+}
+
+/** The site URL of a content key published as it is (`articles/img/a b.png` → `…/articles/img/a%20b.png`). */
+export function assetUrl(site: Pick<Site, 'siteUrl'>, key: string): string {
+  return `${site.siteUrl}/${key.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/**
+ * The content key of a local image (`articles/img/a.png` for `/articles/img/a.png?v=2`), or null for a remote
+ * image, a path that is not an image type wirefeed serves, or one that cannot be a file name.
+ */
+export function imageContentKey(src: string): string | null {
+  if (!src.startsWith('/') || src.startsWith('//')) return null;
+  const end = src.search(/[?#]/);
+  let key: string;
+  try {
+    key = decodeURIComponent(end === -1 ? src : src.slice(0, end)).slice(1);
+  } catch {
+    return null;
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+  if (key === '' || key.endsWith('/') || /[\u0000-\u001f\u007f\\]/.test(key)) return null;
+  return imageTypeOf(key) === null ? null : key;
 }

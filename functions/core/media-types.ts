@@ -1,4 +1,14 @@
-/** Media types by file extension, shared by the directory store and the published-file rules. */
+/** Media types by file extension, shared by the directory store, the published-file rules and the media rules. */
+const IMAGE_TYPES: Record<string, string> = {
+  avif: 'image/avif',
+  gif: 'image/gif',
+  jpeg: 'image/jpeg',
+  jpg: 'image/jpeg',
+  png: 'image/png',
+  svg: 'image/svg+xml',
+  webp: 'image/webp',
+};
+
 const TYPES_BY_EXTENSION: Record<string, string> = {
   html: 'text/html; charset=utf-8',
   xml: 'application/xml; charset=utf-8',
@@ -7,16 +17,29 @@ const TYPES_BY_EXTENSION: Record<string, string> = {
   css: 'text/css; charset=utf-8',
   txt: 'text/plain; charset=utf-8',
   md: 'text/markdown; charset=utf-8',
-  svg: 'image/svg+xml',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
   ico: 'image/x-icon',
+  ...IMAGE_TYPES,
 };
+
+/**
+ * Images are published under the name they have in `content/`, so a changed image keeps its URL: a week is long
+ * enough to spare readers and the CDN repeated downloads, short enough that a replaced image shows within days
+ * (give a new version a new name to show it at once).
+ */
+export const IMAGE_CACHE_CONTROL = 'public, max-age=604800';
+
+function extensionOf(key: string): string {
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  return dot === -1 ? '' : name.slice(dot + 1).toLowerCase();
+}
 
 /** The media type a key's extension implies, or `application/octet-stream`. */
 export function contentTypeByExtension(key: string): string {
-  const dot = key.lastIndexOf('.');
-  const extension = dot === -1 ? '' : key.slice(dot + 1).toLowerCase();
-  return TYPES_BY_EXTENSION[extension] ?? 'application/octet-stream';
+  return TYPES_BY_EXTENSION[extensionOf(key)] ?? 'application/octet-stream';
+}
+
+/** The image media type a path's extension implies (`image/png`…), or null when it is not an image wirefeed serves. */
+export function imageTypeOf(path: string): string | null {
+  return IMAGE_TYPES[extensionOf(path)] ?? null;
 }

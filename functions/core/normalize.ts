@@ -5,7 +5,7 @@
  * (`normalize/plain-text.ts`, `normalize/markdown.ts`), so the whole stage is linear in the input size.
  */
 import { createHash } from 'node:crypto';
-import type { Article, SourceFormat } from './article.ts';
+import { type Article, type Block, imageContentKey, imagesIn, type SourceFormat } from './article.ts';
 import {
   ArticleTooLargeError,
   EmptyArticleError,
@@ -17,7 +17,17 @@ import type { ArticleDraft } from './normalize/draft.ts';
 import { readMarkdown } from './normalize/markdown.ts';
 import { readPlainText } from './normalize/plain-text.ts';
 import { slugFromPath } from './normalize/slug.ts';
-import { stripInvisible, stripXmlInvalid } from './text.ts';
+import { escapeHtml, stripInvisible, stripXmlInvalid } from './text.ts';
+
+/**
+ * Version of what normalization produces from the same bytes. Bump it whenever the output for an unchanged source
+ * can differ (a new field, a parser change): the pipeline then re-normalizes such sources silently — no events, no
+ * `updated` change — instead of trusting articles it cached from an older normalizer.
+ *
+ * 2: Markdown through markdown-it (CommonMark + GFM) into the document model; `draft`, `image`, `assets`,
+ * `canonicalUrl` and `lang`; Jekyll-style file names.
+ */
+export const NORMALIZER_VERSION = '2';
 
 /** Largest accepted source file: 2 MiB of UTF-8. Larger files are rejected before any parsing. */
 export const MAX_ARTICLE_BYTES = 2 * 1024 * 1024;
@@ -85,6 +95,41 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
+ * The form in which a block enters the content hash. Blocks that the first article model could already express
+ * (paragraphs, headings and tight lists of plain text, which is all a plain-text source ever produces) hash in
+ * that model's shape, `{ text, html }` with `html` the escaped text, so an upgrade leaves their hash — and so
+ * every scraped article's feed identity and `updated` — exactly as it was. Everything else hashes as it is.
+ */
+function hashForm(block: Block): unknown {
+  if ((block.type === 'paragraph' || block.type === 'heading') && block.content === undefined) {
+    return { ...block, html: escapeHtml(block.text) };
+  }
+  if (block.type === 'list' && block.start === undefined && block.loose === undefined) {
+    const items = block.items.map((item) => {
+      const only = item.blocks[0];
+      return item.blocks.length === 1 &&
+        item.checked === undefined &&
+        only?.type === 'paragraph' &&
+        only.content === undefined
+        ? { text: only.text, html: escapeHtml(only.text) }
+        : null;
+    });
+    if (items.every((item) => item !== null)) return { type: 'list', ordered: block.ordered, items };
+  }
+  return block;
+}
+
+/** Content keys of the local images an article shows, sorted and without repeats. */
+function assetsOf(body: readonly Block[], image: Article['image']): string[] {
+  const keys = new Set<string>();
+  for (const { src } of image === null ? imagesIn(body) : [image, ...imagesIn(body)]) {
+    const key = imageContentKey(src);
+    if (key !== null) keys.add(key);
+  }
+  return [...keys].sort();
+}
+
+/**
  * Turns one raw article (`.txt` scraped text or `.md` Markdown with YAML front matter) into an Article.
  *
  * @param raw the file's bytes (decoded as strict UTF-8) or its text
@@ -110,8 +155,28 @@ export function normalizeArticle(raw: Uint8Array | string, meta: { readonly path
     const reason = error instanceof Error ? error.message : String(error);
     throw new InvalidArticleError(file, `cannot be read: ${reason}`, { cause: error });
   }
+  const id = draft.id ?? slugFromPath(file);
+  // Fields added after the first model enter the hash only when set, so their defaults change no existing hash.
   const content = {
-    id: draft.id ?? slugFromPath(file),
+    id,
+    title: draft.title,
+    summary: draft.summary,
+    keyPoints: draft.keyPoints,
+    authors: draft.authors,
+    category: draft.category,
+    tags: draft.tags,
+    published: draft.published,
+    updated: draft.updated,
+    body: draft.body.map(hashForm),
+    format,
+    ...(draft.draft ? { draft: true } : {}),
+    ...(draft.image === null ? {} : { image: draft.image }),
+    ...(draft.canonicalUrl === null ? {} : { canonicalUrl: draft.canonicalUrl }),
+    ...(draft.lang === null ? {} : { lang: draft.lang }),
+  };
+  const contentHash = createHash('sha256').update(canonicalJson(content)).digest('hex');
+  return {
+    id,
     title: draft.title,
     summary: draft.summary,
     keyPoints: draft.keyPoints,
@@ -121,23 +186,14 @@ export function normalizeArticle(raw: Uint8Array | string, meta: { readonly path
     published: draft.published,
     updated: draft.updated,
     body: draft.body,
-    format,
-  };
-  const contentHash = createHash('sha256').update(canonicalJson(content)).digest('hex');
-  return {
-    id: content.id,
-    title: content.title,
-    summary: content.summary,
-    keyPoints: content.keyPoints,
-    authors: content.authors,
-    category: content.category,
-    tags: content.tags,
-    published: content.published,
-    updated: content.updated,
-    body: content.body,
     dropped: draft.dropped,
     contentHash,
     source: file,
     format,
+    draft: draft.draft,
+    image: draft.image,
+    assets: assetsOf(draft.body, draft.image),
+    canonicalUrl: draft.canonicalUrl,
+    lang: draft.lang,
   };
 }

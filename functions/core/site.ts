@@ -2,6 +2,19 @@ import type { Site } from './article.ts';
 import { ConfigError } from './errors.ts';
 
 export const DEFAULT_ITEM_LIMIT = 50;
+/** Pages show dates in UTC unless `site.json` names another zone. */
+export const DEFAULT_TIME_ZONE = 'UTC';
+
+/** True for a time zone name the runtime's time zone database knows (`Europe/Berlin`, `UTC`, `Asia/Kolkata`). */
+export function isTimeZone(name: string): boolean {
+  if (name.trim() === '' || name.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Validates `site.json` (already parsed) and fills defaults. `file` names the source in errors.
@@ -48,6 +61,10 @@ export function parseSite(value: unknown, file: string, siteUrlOverride?: string
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
     fail('"itemLimit" must be an integer from 1 to 1000');
   }
+  const timeZone = raw.timeZone ?? DEFAULT_TIME_ZONE;
+  if (typeof timeZone !== 'string' || !isTimeZone(timeZone)) {
+    fail(`"timeZone" must be an IANA time zone name such as "Europe/Berlin" (got ${JSON.stringify(timeZone)})`);
+  }
   const hubs = raw.hubs ?? [];
   if (!Array.isArray(hubs) || hubs.some((h) => typeof h !== 'string')) fail('"hubs" must be an array of URLs');
 
@@ -60,5 +77,6 @@ export function parseSite(value: unknown, file: string, siteUrlOverride?: string
     itemLimit: limit as number,
     hubs: Object.freeze([...(hubs as string[])]),
     ...(typeof raw.copyright === 'string' ? { copyright: raw.copyright } : {}),
+    timeZone: timeZone as string,
   });
 }

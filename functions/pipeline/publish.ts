@@ -24,13 +24,10 @@ import type { ArticleRecord, Manifest, SourceRecord } from '../core/manifest.ts'
 import { emptyManifest, MANIFEST_VERSION, parseManifest, serializeManifest } from '../core/manifest.ts';
 import { normalizeArticle } from '../core/normalize.ts';
 import type { Clock, ObjectInfo, ObjectStore } from '../core/ports.ts';
-import { renderArticlePage, renderFeeds, renderIndex } from '../core/render/index.ts';
+import { RENDER_VERSION, renderArticlePage, renderFeeds, renderIndex } from '../core/render/index.ts';
 import { parseSite } from '../core/site.ts';
 import { ArticleCache } from './article-cache.ts';
 import { SubscriberRepository } from './subscribers.ts';
-
-/** Bump when rendered output changes shape, so existing sites are re-rendered whole. */
-export const RENDER_VERSION = '1';
 
 export const MANIFEST_KEY = 'manifest.json';
 export const WINDOW_KEY = 'feed-window.json';

@@ -1,7 +1,7 @@
 /** Hand-built sites and entries with pinned dates, independent of normalization. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Article, Block, FeedEntry, Site } from '../../functions/core/article.ts';
+import type { Article, Block, FeedEntry, InlineNode, Site } from '../../functions/core/article.ts';
 import { renderArticlePage, renderFeeds, renderIndex } from '../../functions/core/render/index.ts';
 
 export const sampleSite: Site = Object.freeze({
@@ -14,7 +14,9 @@ export const sampleSite: Site = Object.freeze({
   hubs: Object.freeze(['https://hub.example.com/', 'https://websub.example.org/hub?x=1&y=2']),
 });
 
-const paragraph = (text: string, html = text): Block => ({ type: 'paragraph', text, html });
+const paragraph = (text: string, content?: InlineNode[]): Block =>
+  content === undefined ? { type: 'paragraph', text } : { type: 'paragraph', text, content };
+const t = (value: string): InlineNode => ({ type: 'text', value });
 
 /** Builds an Article with defaults for the fields a test does not care about. */
 export function makeArticle(fields: Partial<Article> & Pick<Article, 'id' | 'title'>): Article {
@@ -31,6 +33,11 @@ export function makeArticle(fields: Partial<Article> & Pick<Article, 'id' | 'tit
     contentHash: `hash-${fields.id}`,
     source: `articles/${fields.id}.txt`,
     format: 'txt',
+    draft: false,
+    image: null,
+    assets: [],
+    canonicalUrl: null,
+    lang: null,
     ...fields,
   };
 }
@@ -66,11 +73,12 @@ export function sampleEntries(): FeedEntry[] {
         tags: ['russia', 'china'],
         body: [
           paragraph('Russian President Vladimir Putin arrived in Beijing on Thursday.'),
-          { type: 'heading', level: 2, text: 'Mounting pressure', html: 'Mounting pressure' },
-          paragraph(
-            'The visit comes as the West’s $60 billion package lands.',
-            'The visit comes as the <em>West’s</em> $60 billion package lands.',
-          ),
+          { type: 'heading', level: 2, text: 'Mounting pressure' },
+          paragraph('The visit comes as the West’s $60 billion package lands.', [
+            t('The visit comes as the '),
+            { type: 'emphasis', children: [t('West’s')] },
+            t(' $60 billion package lands.'),
+          ]),
         ],
       }),
       '2024-03-14T06:30:00Z',
@@ -82,13 +90,13 @@ export function sampleEntries(): FeedEntry[] {
         title: 'A story published at the same instant',
         authors: ['Ann Lee', 'Bo Chen', 'Cy Diaz'],
         body: [
-          { type: 'quote', text: 'Quoted words.', html: 'Quoted words.' },
+          { type: 'quote', blocks: [paragraph('Quoted words.')] },
           {
             type: 'list',
             ordered: true,
             items: [
-              { text: 'one', html: 'one' },
-              { text: 'two', html: '<strong>two</strong>' },
+              { blocks: [paragraph('one')] },
+              { blocks: [paragraph('two', [{ type: 'strong', children: [t('two')] }])] },
             ],
           },
         ],
@@ -104,10 +112,11 @@ export function sampleEntries(): FeedEntry[] {
         category: 'Markets & Economy',
         tags: ['rates', 'Markets & Economy'],
         body: [
-          paragraph(
-            'See the chart at example.org.',
-            'See the <a href="https://example.org/chart?a=1&amp;b=2">chart</a> at example.org.',
-          ),
+          paragraph('See the chart at example.org.', [
+            t('See the '),
+            { type: 'link', href: 'https://example.org/chart?a=1&b=2', children: [t('chart')] },
+            t(' at example.org.'),
+          ]),
         ],
       }),
       '2024-03-10T12:00:00Z',
@@ -129,10 +138,7 @@ export function hostileEntry(): FeedEntry {
       authors: [`Author ${nasty}`],
       category: `Cat ${nasty}`,
       tags: [`tag ${nasty}`, 'a<b', 'q"uote'],
-      body: [
-        { type: 'paragraph', text: nasty, html: `${nasty.replace(/&/g, '&amp;').replace(/</g, '&lt;')} ]]> end` },
-        { type: 'heading', level: 3, text: 'h', html: 'Heading ]]> \u0007' },
-      ],
+      body: [paragraph(nasty, [t(`${nasty} ]]> end`)]), { type: 'heading', level: 3, text: 'Heading ]]> \u0007' }],
     }),
     '2024-02-01T00:00:00Z',
     '2024-02-02T00:00:00Z',

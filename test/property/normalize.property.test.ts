@@ -1,18 +1,53 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Article, Inline } from '../../functions/core/article.ts';
+import type { Article, Block, InlineNode } from '../../functions/core/article.ts';
 import { InvalidArticleError } from '../../functions/core/errors.ts';
 import { normalizeArticle } from '../../functions/core/normalize.ts';
+import { renderArticlePage, renderFeeds } from '../../functions/core/render/index.ts';
+import { htmlOf } from '../helpers/blocks.ts';
+import { makeEntry, sampleSite } from '../helpers/sample-entries.ts';
+import { assertWellFormedXml } from '../helpers/xml-well-formed.ts';
 
 // XML 1.0 forbidden characters, lone surrogates, C1 controls and the zero-width characters cleanText removes.
 const FORBIDDEN =
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B\u200C\u2060\uFEFF\u00AD\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const ALLOWED_TAG = /<a href="(?:https?|mailto):[^"<>]*">|<\/a>|<\/?(?:em|strong|code)>/g;
+/** Every tag the body renderer may write; with these removed, no `<` or `>` may be left in an article's HTML. */
+const ALLOWED_TAG =
+  /<a href="[^"<>]*"(?: title="[^"<>]*")?>|<a href="#[^"<>]*" (?:id|class)="[^"<>]*">|<img src="https?:[^"<>]*" alt="[^"<>]*"(?: title="[^"<>]*")?>|<(?:ol start="\d+"|input type="checkbox" disabled(?: checked)?|sup class="footnote-ref"|section class="footnotes"|li id="[^"<>]*"|pre|code(?: class="language-[^"<>]*")?|t[hd](?: style="text-align:(?:left|center|right)")?)>|<\/?(?:a|em|strong|del|code|br|p|h[2-6]|blockquote|ul|ol|li|pre|hr|table|thead|tbody|tr|th|td|sup|section)>/g;
+/** Link schemes that must never reach an `href`. */
+const REFUSED_HREF = /<[a-z]+\s[^<>]*(?:href|src)="\s*(?:javascript|vbscript|data|file|blob):/i;
 const PATHS = ['articles/sample.txt', 'articles/sample.md'] as const;
 
-/** Every string in the article, for the character checks. */
+function inlineStrings(nodes: readonly InlineNode[] | undefined): string[] {
+  return (nodes ?? []).flatMap((node): string[] => {
+    if (node.type === 'text' || node.type === 'code') return [node.value];
+    if (node.type === 'image') return [node.src, node.alt, node.title ?? ''];
+    if (node.type === 'link') return [node.href, node.title ?? '', ...inlineStrings(node.children)];
+    return 'children' in node ? inlineStrings(node.children) : [];
+  });
+}
+
+function blockStrings(block: Block): string[] {
+  switch (block.type) {
+    case 'paragraph':
+    case 'heading':
+      return [block.text, ...inlineStrings(block.content)];
+    case 'code':
+      return [block.lang ?? ''];
+    case 'quote':
+      return block.blocks.flatMap(blockStrings);
+    case 'list':
+    case 'footnotes':
+      return block.items.flatMap((item) => item.blocks.flatMap(blockStrings));
+    case 'table':
+      return [...block.head, ...block.rows.flat()].flatMap((cell) => [cell.text, ...inlineStrings(cell.content)]);
+    case 'rule':
+      return [];
+  }
+}
+
+/** Every string in the article, for the character checks (code keeps its own line breaks and spacing). */
 function strings(article: Article): string[] {
-  const inlines: Inline[] = article.body.flatMap((block) => (block.type === 'list' ? block.items : [block]));
   return [
     article.id,
     article.title,
@@ -24,7 +59,7 @@ function strings(article: Article): string[] {
     ...article.authors,
     ...article.tags,
     ...article.dropped,
-    ...inlines.flatMap((inline) => [inline.text, inline.html]),
+    ...article.body.flatMap(blockStrings).map((value) => value.trim()),
   ];
 }
 
@@ -39,15 +74,15 @@ function expectValidArticle(article: Article, path: string): void {
     expect(value).toBe(value.trim());
   }
   for (const block of article.body) {
-    const inlines = block.type === 'list' ? block.items : [block];
     if (block.type === 'list') expect(block.items.length).toBeGreaterThan(0);
     if (block.type === 'heading') expect([2, 3, 4, 5, 6]).toContain(block.level);
-    for (const inline of inlines) {
-      expect(inline.text.length).toBeGreaterThan(0);
-      // Only the allowed tags: with them removed, no markup character is left in the HTML.
-      expect(inline.html.replace(ALLOWED_TAG, '')).not.toMatch(/[<>]/);
-    }
+    if (block.type === 'paragraph') expect(block.text.length + (block.content?.length ?? 0)).toBeGreaterThan(0);
   }
+  // Only the allowed tags: with them removed, no markup character is left in the HTML.
+  const html = htmlOf(article.body, sampleSite.siteUrl);
+  expect(html.replace(ALLOWED_TAG, '')).not.toMatch(/[<>]/);
+  expect(html).not.toMatch(REFUSED_HREF);
+  expect(FORBIDDEN.test(html)).toBe(false);
 }
 
 /** Normalizes, asserting the only possible failure is an InvalidArticleError; returns the article or null. */
@@ -177,12 +212,17 @@ function renderPlain(title: string, body: string[][], s: Spacing): string {
   return (s.bom ? '\uFEFF' : '') + lines.join(s.newline);
 }
 
+/**
+ * In Markdown the space after a block marker (`##`, `-`) is structure, and CommonMark counts only spaces and tabs
+ * there (`##` + U+00A0 is a paragraph); the spacing varies inside the text, where any whitespace is equal.
+ */
 function renderMarkdown(title: string, body: string[][], s: Spacing): string {
-  const line = (text: string) => text.replaceAll(' ', s.space) + s.trailing;
+  const text = (value: string) => value.replaceAll(' ', s.space);
+  const line = (marker: string, value: string) => `${marker}${text(value)}${s.trailing}`;
   const lines = ['---', `title: "${title}"`, 'date: 2024-05-16', 'tags: [a, b]', '---', s.blank];
-  lines.push(line(`## ${title}`), s.blank);
-  for (const sentences of body) lines.push(...sentences.map((text) => line(`*${text}*`)), s.blank);
-  lines.push(line('- one [link](https://example.com/x) item'), line('- two `code` item'));
+  lines.push(line('## ', title), s.blank);
+  for (const sentences of body) lines.push(...sentences.map((value) => line('', `*${value}*`)), s.blank);
+  lines.push(line('- ', 'one [link](https://example.com/x) item'), line('- ', 'two `code` item'));
   return (s.bom ? '\uFEFF' : '') + lines.join(s.newline);
 }
 
@@ -219,6 +259,83 @@ describe('contentHash', () => {
         expect(second.contentHash).not.toBe(first.contentHash);
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+// Markdown constructs (CommonMark, GFM) and hostile input, to be shuffled, nested and cut at any point.
+const markdownPiece = fc.constantFrom(
+  '# Title',
+  'Setext title\n===',
+  '## Sub *heading* with `code`',
+  '> quote\n> > nested **strong**',
+  '- item\n  - nested\n    1. deep',
+  '3. three\n4. four',
+  '- [x] done\n- [ ] open',
+  '| a | b |\n| :- | -: |\n| *c* | [d](e.html) |',
+  '```js\n<script>alert(1)</script>\n```',
+  '    indented code <b>',
+  '~~~\nunclosed fence',
+  'Text[^1] and[^missing].\n\n[^1]: A note with ![img](x.png).',
+  '[ref]\n\n[ref]: https://example.com/r "T"',
+  '![alt *text*](https://x.test/a.jpg "title") ![local](pics/a.png) ![bad](javascript:alert(1))',
+  '[js](javascript:alert(1)) [data](data:text/html,<script>x</script>) [ent](jav&#x61;script:alert(1))',
+  '[ms](ms-msdt:x) [vb](VBScript:msgbox(1)) <javascript:alert(1)> <https://ok.test/a>',
+  '<img src=x onerror=alert(1)> <svg/onload=alert(1)> <iframe src="https://evil.test"></iframe>',
+  '<div style="background:url(javascript:alert(1))">\n*md*\n</div>',
+  '<a href="javascript:alert(1)">x</a> <scr<script>ipt>',
+  '<details><summary>S</summary>hidden</details>',
+  '&lt;script&gt; &#x3C;script&#x3E; &#0; &#x110000; &nbsp; &amp;',
+  'www.example.com and https://x.test/?a=1&b=2 and desk@example.com',
+  'line with two spaces  \nnext\\\nafter backslash',
+  '**unclosed *mixed _delims `code',
+  '***',
+  '[[[[[[[[[[nested](x)]]]]]]]]]]',
+  `${'> '.repeat(30)}deep quote`,
+  `${'- '.repeat(30)}deep list`,
+  `${'*'.repeat(50)}stars${'_'.repeat(50)}`,
+  'Key Points',
+  'Read more: elsewhere',
+  'By Ana Lima and Ben Okafor',
+  '\u0007\u0085\uFFFE \u200b bad chars',
+  '',
+);
+const markdownText = fc
+  .array(fc.tuple(markdownPiece, fc.constantFrom('\n', '\n\n', '\r\n', ' ', '\t', '\n   ')), { maxLength: 30 })
+  .map((parts) => parts.map(([text, sep]) => text + sep).join(''));
+
+describe('normalizeArticle on arbitrary Markdown', () => {
+  it('returns a valid Article or throws InvalidArticleError, with or without front matter', () => {
+    fc.assert(
+      fc.property(markdownText, fc.boolean(), (text, front) => {
+        const source = front ? `---\ntitle: T\n---\n${text}` : text;
+        const article = normalizeOrReject(source, 'articles/sample.md');
+        if (article !== null) expectValidArticle(article, 'articles/sample.md');
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('always renders well-formed feeds and a page without script, handlers or refused URLs', () => {
+    fc.assert(
+      fc.property(markdownText, (text) => {
+        const article = normalizeOrReject(`---\ntitle: "T <x> & ]]>"\n---\n${text}`, 'articles/sample.md');
+        if (article === null) return;
+        const entry = makeEntry(article, '2024-01-01T00:00:00Z');
+        const [rss, atom, json] = renderFeeds(sampleSite, [entry]);
+        assertWellFormedXml(rss?.body ?? '');
+        assertWellFormedXml(atom?.body ?? '');
+        const content = (JSON.parse(json?.body ?? '{}') as { items: { content_html: string }[] }).items[0]
+          ?.content_html;
+        const page = /<main>[\s\S]*<\/main>/.exec(renderArticlePage(sampleSite, entry).body)?.[0] ?? '';
+        for (const html of [content ?? '', page]) {
+          // Only tags: the same characters in escaped text are harmless.
+          expect(html).not.toMatch(/<(?:script|iframe|svg|style|div|details|object|embed)\b|<[a-z][^<>]*\son[a-z]+=/i);
+          expect(html).not.toMatch(REFUSED_HREF);
+          expect(html).not.toMatch(/<img [^<>]*src="(?!https?:)/);
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 });

@@ -2,19 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Article, Block } from '../../functions/core/article.ts';
 import { normalizeArticle } from '../../functions/core/normalize.ts';
+import { h, htmlOf, list, p, textOf } from '../helpers/blocks.ts';
 
 function load(name: string): Article {
   const bytes = readFileSync(new URL(`../fixtures/articles/${name}`, import.meta.url));
   return normalizeArticle(bytes, { path: `articles/${name}` });
 }
-
-const p = (text: string): Block => ({ type: 'paragraph', text, html: text });
-const h = (text: string, level: 2 | 3 = 2): Block => ({ type: 'heading', level, text, html: text });
-const list = (ordered: boolean, items: string[]): Block => ({
-  type: 'list',
-  ordered,
-  items: items.map((text) => ({ text, html: text })),
-});
 
 describe('plain text with CRLF, a BOM, tabs, a top byline "By A, B and C" and a "Key Points" label', () => {
   const article = load('crlf-bom-tabs-top-byline.txt');
@@ -127,19 +120,20 @@ describe('plain text carrying HTML, script, control and zero-width characters', 
   it('keeps markup as literal text and escapes it in the HTML', () => {
     expect(article.title).toBe('Café owners rally & protest <script>alert("x")</script>');
     const [first, second, third] = article.body;
-    expect(first).toEqual({
-      type: 'paragraph',
-      text: 'The protest began at 9 a.m. when owners of the café <b>Le Zinc</b> closed their doors & marched.',
-      html: 'The protest began at 9 a.m. when owners of the café &lt;b&gt;Le Zinc&lt;/b&gt; closed their doors &amp; marched.',
-    });
-    expect(second?.type === 'paragraph' && second.html).toBe(
-      'One sign read &lt;img src=x onerror=alert(1)&gt; in big letters, another "ça suffit" and a third مرحبا.',
+    expect(first).toEqual(
+      p('The protest began at 9 a.m. when owners of the café <b>Le Zinc</b> closed their doors & marched.'),
     );
-    expect(third?.type === 'paragraph' && third.html).toContain('join]]&gt; next week');
+    expect(htmlOf(first as Block)).toBe(
+      '<p>The protest began at 9 a.m. when owners of the café &lt;b&gt;Le Zinc&lt;/b&gt; closed their doors &amp; marched.</p>',
+    );
+    expect(htmlOf(second as Block)).toBe(
+      '<p>One sign read &lt;img src=x onerror=alert(1)&gt; in big letters, another "ça suffit" and a third مرحبا.</p>',
+    );
+    expect(htmlOf(third as Block)).toContain('join]]&gt; next week');
   });
 
   it('removes control and zero-width characters and composes accents (NFC)', () => {
-    const all = article.body.map((block) => (block.type === 'list' ? '' : block.text + block.html)).join('');
+    const all = article.body.map((block) => textOf(block) + htmlOf(block)).join('');
     expect(all.includes(String.fromCharCode(7))).toBe(false);
     expect(all.includes('\u200b')).toBe(false);
     const third = article.body[2];
@@ -225,34 +219,38 @@ describe('Markdown with full front matter, inline formatting, links and raw HTML
 
   it('keeps emphasis, strong, code and safe links as inline HTML, and drops a javascript: link to its text', () => {
     expect(article.body[0]).toEqual(h('This heading is not the title'));
-    expect(article.body[1]).toEqual({
-      type: 'paragraph',
-      text: 'Ports on the north coast reopened on Thursday, the harbour authority said, after winds dropped below 50 km/h.',
-      html: 'Ports on the north coast <strong>reopened</strong> on Thursday, the <em>harbour authority</em> said, after <code>winds</code> dropped below 50 km/h.',
-    });
-    expect(article.body[2]).toEqual({
-      type: 'paragraph',
-      text: 'Read the official notice or click me or mail us.',
-      html: 'Read the <a href="https://example.com/notice?a=1&amp;b=2">official notice</a> or click me or <a href="mailto:desk@example.com">mail us</a>.',
-    });
+    expect(textOf(article.body[1] as Block)).toBe(
+      'Ports on the north coast reopened on Thursday, the harbour authority said, after winds dropped below 50 km/h.',
+    );
+    expect(htmlOf(article.body[1] as Block)).toBe(
+      '<p>Ports on the north coast <strong>reopened</strong> on Thursday, the <em>harbour authority</em> said, after <code>winds</code> dropped below 50 km/h.</p>',
+    );
+    expect(textOf(article.body[2] as Block)).toBe('Read the official notice or click me or mail us.');
+    expect(htmlOf(article.body[2] as Block)).toBe(
+      '<p>Read the <a href="https://example.com/notice?a=1&amp;b=2">official notice</a> or click me or <a href="mailto:desk@example.com">mail us</a>.</p>',
+    );
     expect(JSON.stringify(article)).not.toContain('javascript');
   });
 
   it('reads headings, lists and quotes, and escapes raw HTML as text', () => {
-    expect(article.body.slice(3)).toEqual([
-      h('Damage'),
-      {
-        type: 'list',
-        ordered: false,
-        items: [
-          { text: 'Two cranes were damaged.', html: 'Two cranes were <em>damaged</em>.' },
-          { text: 'A warehouse roof collapsed.', html: 'A warehouse roof collapsed.' },
-        ],
-      },
-      { type: 'paragraph', text: '<script>alert("hi")</script>', html: '&lt;script&gt;alert("hi")&lt;/script&gt;' },
-      { type: 'quote', text: '"We were lucky," said one dock worker.', html: '"We were lucky," said one dock worker.' },
-      list(true, ['Inspect the quays.', 'Clear the channels.']),
+    const rest = article.body.slice(3);
+    expect(rest.map((block) => block.type)).toEqual(['heading', 'list', 'paragraph', 'quote', 'list']);
+    expect(rest.map(textOf)).toEqual([
+      'Damage',
+      'Two cranes were damaged.\nA warehouse roof collapsed.',
+      '<script>alert("hi")</script>',
+      '"We were lucky," said one dock worker.',
+      'Inspect the quays.\nClear the channels.',
     ]);
+    expect(htmlOf(rest)).toBe(
+      [
+        '<h2>Damage</h2>',
+        '<ul><li>Two cranes were <em>damaged</em>.</li><li>A warehouse roof collapsed.</li></ul>',
+        '<p>&lt;script&gt;alert("hi")&lt;/script&gt;</p>',
+        '<blockquote><p>"We were lucky," said one dock worker.</p></blockquote>',
+        '<ol><li>Inspect the quays.</li><li>Clear the channels.</li></ol>',
+      ].join('\n'),
+    );
   });
 });
 
@@ -300,7 +298,12 @@ describe('Markdown with key_points, a single author, tags as a string and no sum
     );
   });
 
-  it('keeps an image as its alt text and drops relative and data: links to their text', () => {
-    expect(article.body[1]).toEqual(p('A train at a platform See the timetable and data.'));
+  it('keeps the image and the site-relative link, drops the data: link to its text, and leads with the image', () => {
+    expect(textOf(article.body[1] as Block)).toBe('A train at a platform See the timetable and data.');
+    expect(htmlOf(article.body[1] as Block)).toBe(
+      '<p><img src="https://example.com/train.jpg" alt="A train at a platform"> See the <a href="https://news.example.com/timetable">timetable</a> and data.</p>',
+    );
+    expect(article.image).toEqual({ src: 'https://example.com/train.jpg', alt: 'A train at a platform' });
+    expect(article.assets).toEqual([]);
   });
 });

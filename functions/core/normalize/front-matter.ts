@@ -14,6 +14,11 @@ export interface FrontMatter {
   readonly tags: readonly string[];
   readonly published: string | null;
   readonly updated: string | null;
+  readonly draft: boolean;
+  /** The `image` reference as written (resolved against the article's path by the Markdown reader). */
+  readonly image: { readonly src: string; readonly alt: string; readonly title?: string } | null;
+  readonly canonicalUrl: string | null;
+  readonly lang: string | null;
 }
 
 const EMPTY: FrontMatter = {
@@ -26,6 +31,10 @@ const EMPTY: FrontMatter = {
   tags: [],
   published: null,
   updated: null,
+  draft: false,
+  image: null,
+  canonicalUrl: null,
+  lang: null,
 };
 
 /**
@@ -57,10 +66,7 @@ export function parseFrontMatter(yaml: string | null, file: string): FrontMatter
   }
   const fields = data as Record<string, unknown>;
   const read = new FieldReader(fields, file);
-  const id = read.text('id');
-  if (id !== null && !isSlug(id)) {
-    throw new FrontMatterError(file, `front matter "id" must be lowercase letters, digits and single dashes: ${id}`);
-  }
+  const id = read.slug('id') ?? read.slug('slug');
   return {
     id,
     title: read.text('title'),
@@ -71,6 +77,10 @@ export function parseFrontMatter(yaml: string | null, file: string): FrontMatter
     tags: read.list('tags') ?? [],
     published: read.date('date') ?? read.date('published'),
     updated: read.date('updated'),
+    draft: read.boolean('draft') ?? false,
+    image: read.image('image'),
+    canonicalUrl: read.absoluteUrl('canonical_url') ?? read.absoluteUrl('canonicalUrl'),
+    lang: read.languageTag('lang') ?? read.languageTag('language'),
   };
 }
 
@@ -96,6 +106,69 @@ class FieldReader {
     if (typeof value !== 'string' && typeof value !== 'number') this.fail(key, 'a string');
     const text = cleanValue(String(value));
     return text === '' ? null : text;
+  }
+
+  /** An article id: lowercase letters, digits and single dashes. */
+  slug(key: string): string | null {
+    const id = this.text(key);
+    if (id !== null && !isSlug(id))
+      this.fail(key, `lowercase letters, digits and single dashes (got ${JSON.stringify(id)})`);
+    return id;
+  }
+
+  boolean(key: string): boolean | null {
+    const value = this.fields[key];
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'boolean') this.fail(key, `true or false (got ${JSON.stringify(value)})`);
+    return value;
+  }
+
+  /** An absolute http(s) URL, e.g. where the article first appeared. */
+  absoluteUrl(key: string): string | null {
+    const text = this.text(key);
+    if (text === null) return null;
+    const url = URL.canParse(text) ? new URL(text) : null;
+    if (url === null || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.hostname === '') {
+      this.fail(key, `an absolute http or https URL (got ${JSON.stringify(text)})`);
+    }
+    return url.href;
+  }
+
+  /** A BCP 47 language tag such as `en`, `de-CH` or `pt-BR`, in its canonical spelling. */
+  languageTag(key: string): string | null {
+    const text = this.text(key);
+    if (text === null) return null;
+    try {
+      const [canonical] = Intl.getCanonicalLocales(text);
+      if (canonical !== undefined) return canonical;
+    } catch {
+      // Reported below, naming the field.
+    }
+    return this.fail(key, `a language tag such as en, de-CH or pt-BR (got ${JSON.stringify(text)})`);
+  }
+
+  /** A path or URL, or `{ src, alt?, title? }`. */
+  image(key: string): FrontMatter['image'] {
+    const value = this.fields[key];
+    if (value === undefined || value === null) return null;
+    const expected = 'an image path or URL, or { src, alt, title }';
+    if (typeof value === 'string') {
+      const src = cleanValue(value);
+      return src === '' ? null : { src, alt: '' };
+    }
+    if (typeof value !== 'object' || Array.isArray(value)) this.fail(key, expected);
+    const fields = value as Record<string, unknown>;
+    const part = (name: string): string | null => {
+      const v = fields[name];
+      if (v === undefined || v === null) return null;
+      if (typeof v !== 'string') this.fail(`${key}.${name}`, 'a string');
+      const text = cleanValue(v);
+      return text === '' ? null : text;
+    };
+    const src = part('src') ?? part('url');
+    if (src === null) this.fail(key, expected);
+    const title = part('title');
+    return { src, alt: part('alt') ?? '', ...(title === null ? {} : { title }) };
   }
 
   /** A list of strings, or one comma-separated string. */

@@ -1,245 +1,74 @@
 /**
- * Reader for Markdown with optional YAML front matter. A small line-by-line block parser (ATX headings, paragraphs,
- * `-`/`*`/`+` and `1.` lists, `>` quotes, fenced code, rules) feeds the inline parser. Raw HTML is never passed
- * through: it is text, escaped like any other text. Front matter wins over what the body suggests.
+ * Reader for Markdown with optional YAML front matter: markdown-it builds the document (markdown-tree.ts), then the
+ * article heuristics look at its top-level blocks — the first `# Heading` is the title, a "Key Points" label before
+ * a list gives the key points, one-line promo paragraphs are dropped, a "By A and B" paragraph at the top or bottom
+ * is the byline. Front matter wins over every heuristic; a Jekyll-style file name (`2026-11-30-title.md`) gives the
+ * date and the id when front matter does not.
  */
-import type { Block, Inline } from '../article.ts';
-import { NoTitleError } from '../errors.ts';
-import { escapeHtml } from '../text.ts';
+import { type Block, type ImageRef, imageContentKey, imagesIn } from '../article.ts';
+import { FrontMatterError, NoTitleError } from '../errors.ts';
 import type { ArticleDraft } from './draft.ts';
-import { parseFrontMatter, splitFrontMatter } from './front-matter.ts';
-import {
-  collapseWhitespace,
-  isKeyPointsLabel,
-  isPromoLine,
-  isRuleLine,
-  parseByline,
-  parseListMarker,
-  summarize,
-} from './heuristics.ts';
-import { parseInline } from './inline.ts';
+import { parseFrontMatter, parseIsoDate, splitFrontMatter } from './front-matter.ts';
+import { isKeyPointsLabel, isPromoLine, parseByline, summarize } from './heuristics.ts';
+import { readMarkdownBlocks, type TopBlock } from './markdown-tree.ts';
 import { dedupe } from './plain-text.ts';
+import { resolveImageSource } from './references.ts';
+import { baseName, slugify } from './slug.ts';
 
-/** A block as read from the source, before inline parsing. */
-type RawBlock =
-  | { kind: 'paragraph'; lines: string[] }
-  | { kind: 'heading'; level: number; text: string }
-  | { kind: 'list'; ordered: boolean; items: string[][]; blankSeen: boolean }
-  | { kind: 'quote'; lines: string[] }
-  | { kind: 'code'; lines: string[] };
+const JEKYLL_NAME = /^(\d{4}-\d{2}-\d{2})-(.+)$/;
 
-const MARKDOWN_LIST_START = '-*+0123456789';
-
-function leadingSpaces(line: string): number {
-  let n = 0;
-  while (n < line.length && (line.charAt(n) === ' ' || line.charAt(n) === '\t')) n++;
-  return n;
+/** `2026-11-30-title` → the date (midnight UTC) and the rest of the name; null for any other name or a non-date. */
+export function readJekyllName(path: string): { readonly date: string; readonly rest: string } | null {
+  const match = JEKYLL_NAME.exec(baseName(path));
+  if (match === null) return null;
+  const date = parseIsoDate(match[1] as string);
+  const rest = match[2] as string;
+  return date === null || slugify(rest) === '' ? null : { date, rest };
 }
 
-/** `#` to `######` followed by a space (or nothing); returns null for anything else, e.g. `#hashtag`. */
-function parseAtxHeading(line: string): { level: number; text: string } | null {
-  let level = 0;
-  while (level < line.length && line.charAt(level) === '#') level++;
-  if (level === 0 || level > 6) return null;
-  if (level < line.length && line.charAt(level) !== ' ') return null;
-  let text = line.slice(level).trim();
-  // Optional closing sequence: "## Title ##".
-  let end = text.length;
-  while (end > 0 && text.charAt(end - 1) === '#') end--;
-  if (end === 0 || text.charAt(end - 1) === ' ') text = text.slice(0, end).trimEnd();
-  return { level, text };
+/** The list's items as plain text, one string per item. */
+function itemTexts(block: Block): string[] {
+  if (block.type !== 'list') return [];
+  return block.items
+    .map((item) =>
+      item.blocks
+        .map((b) => ('text' in b ? b.text : ''))
+        .filter((text) => text !== '')
+        .join(' '),
+    )
+    .filter((text) => text !== '');
 }
 
-function fenceOf(line: string): string | null {
-  const first = line.charAt(0);
-  if (first !== '`' && first !== '~') return null;
-  let n = 0;
-  while (n < line.length && line.charAt(n) === first) n++;
-  return n >= 3 ? first.repeat(n) : null;
+interface Heuristics {
+  title: string | null;
+  keyPoints: string[] | null;
+  readonly dropped: string[];
 }
 
-/** Splits Markdown body lines into raw blocks. One pass; each line is looked at a constant number of times. */
-function readBlocks(lines: readonly string[], start: number): RawBlock[] {
-  const blocks: RawBlock[] = [];
-  let current: RawBlock | null = null;
-  let fence: string | null = null;
-  const close = () => {
-    if (current !== null) blocks.push(current);
-    current = null;
-  };
-  for (let index = start; index < lines.length; index++) {
-    const raw = lines[index] as string;
-    const indent = leadingSpaces(raw);
-    const line = collapseWhitespace(raw);
-    if (fence !== null) {
-      if (line.startsWith(fence) && line.length === leadingRun(line)) {
-        fence = null;
-        close();
-      } else if (current?.kind === 'code') {
-        current.lines.push(line);
-      }
-      continue;
-    }
-    if (line === '') {
-      if (current?.kind === 'list') current.blankSeen = true;
-      else close();
-      continue;
-    }
-    const opening = indent < 4 ? fenceOf(line) : null;
-    if (opening !== null) {
-      close();
-      fence = opening;
-      current = { kind: 'code', lines: [] };
-      continue;
-    }
-    const heading = parseAtxHeading(line);
-    if (heading !== null) {
-      close();
-      blocks.push({ kind: 'heading', level: heading.level, text: heading.text });
-      continue;
-    }
-    if (isRuleLine(line)) {
-      close();
-      continue;
-    }
-    // Markdown list markers only: `-`, `*`, `+`, `1.`, `1)` (a "•" or "–" line is a paragraph here).
-    const marker = MARKDOWN_LIST_START.includes(line.charAt(0)) ? parseListMarker(line) : null;
-    if (marker !== null) {
-      if (current?.kind === 'list' && current.ordered === marker.ordered) {
-        current.items.push([marker.item]);
-        current.blankSeen = false;
-      } else {
-        close();
-        current = { kind: 'list', ordered: marker.ordered, items: [[marker.item]], blankSeen: false };
-      }
-      continue;
-    }
-    if (line.startsWith('>')) {
-      let text = line;
-      while (text.startsWith('>')) text = text.slice(1).trimStart();
-      if (current?.kind !== 'quote') {
-        close();
-        current = { kind: 'quote', lines: [] };
-      }
-      if (text !== '') current.lines.push(text);
-      continue;
-    }
-    if (current?.kind === 'list') {
-      // After a blank line only an indented line still belongs to the item; otherwise a new paragraph starts.
-      if (!current.blankSeen || indent >= 2) {
-        current.items[current.items.length - 1]?.push(line);
-        current.blankSeen = false;
-        continue;
-      }
-      close();
-    }
-    if (current?.kind === 'paragraph' || current?.kind === 'quote') {
-      current.lines.push(line);
-      continue;
-    }
-    close();
-    current = { kind: 'paragraph', lines: [line] };
-  }
-  close();
-  return blocks;
-}
-
-function leadingRun(line: string): number {
-  const first = line.charAt(0);
-  let n = 0;
-  while (n < line.length && line.charAt(n) === first) n++;
-  return n;
-}
-
-function joinLines(lines: readonly string[]): string {
-  return collapseWhitespace(lines.join(' '));
-}
-
-/** Reads a Markdown article. `lines` are cleaned of invalid and invisible characters but not yet collapsed. */
-export function readMarkdown(lines: readonly string[], file: string): ArticleDraft {
-  const { yaml, bodyStart } = splitFrontMatter(lines, file);
-  const front = parseFrontMatter(yaml, file);
-  const dropped: string[] = [];
-  let title = front.title;
-  let keyPoints = front.keyPoints;
-  let authors = front.authors;
-
-  const raw = readBlocks(lines, bodyStart);
+/** Applies the article heuristics to the top-level blocks; returns the body that remains. */
+function readBody(top: readonly TopBlock[], found: Heuristics): Block[] {
   const body: Block[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    const block = raw[i] as RawBlock;
-    const next = raw[i + 1];
-    if (block.kind === 'heading') {
-      const inline = parseInline(collapseWhitespace(block.text));
-      if (inline.text === '') continue;
-      if (block.level === 1 && title === null) {
-        title = inline.text;
-        continue;
-      }
-      // A "Key Points" heading or line right before a list introduces the key points.
-      if (keyPoints === null && next?.kind === 'list' && isKeyPointsLabel(inline.text)) {
-        keyPoints = next.items.map((item) => parseInline(joinLines(item)).text).filter((text) => text !== '');
-        dropped.push(inline.text);
-        i++;
-        continue;
-      }
-      const level = Math.min(6, Math.max(2, block.level)) as 2 | 3 | 4 | 5 | 6;
-      body.push({ type: 'heading', level, ...inline });
+  for (let i = 0; i < top.length; i++) {
+    const { block, lines, h1 } = top[i] as TopBlock;
+    const next = top[i + 1]?.block;
+    if (block.type === 'heading' && h1 && found.title === null && block.text !== '') {
+      found.title = block.text;
       continue;
     }
-    if (block.kind === 'list') {
-      const items = block.items.map((item) => parseInline(joinLines(item))).filter((item) => item.text !== '');
-      if (items.length > 0) body.push({ type: 'list', ordered: block.ordered, items });
-      continue;
-    }
-    if (block.kind === 'code') {
-      const text = joinLines(block.lines);
-      if (text !== '') body.push({ type: 'paragraph', text, html: `<code>${escapeHtml(text)}</code>` });
-      continue;
-    }
-    const source = joinLines(block.lines);
-    const inline = parseInline(source);
-    if (inline.text === '') continue;
-    if (block.kind === 'quote') {
-      body.push({ type: 'quote', ...inline });
-      continue;
-    }
-    if (block.lines.length === 1 && isPromoLine(inline.text)) {
-      dropped.push(inline.text);
-      continue;
-    }
-    if (keyPoints === null && next?.kind === 'list' && block.lines.length === 1 && isKeyPointsLabel(inline.text)) {
-      keyPoints = next.items.map((item) => parseInline(joinLines(item)).text).filter((text) => text !== '');
-      dropped.push(inline.text);
+    const label = block.type === 'heading' || (block.type === 'paragraph' && lines === 1);
+    if (label && found.keyPoints === null && next?.type === 'list' && isKeyPointsLabel(block.text)) {
+      found.keyPoints = itemTexts(next);
+      found.dropped.push(block.text);
       i++;
       continue;
     }
-    body.push({ type: 'paragraph', ...inline });
+    if (block.type === 'paragraph' && lines === 1 && isPromoLine(block.text)) {
+      found.dropped.push(block.text);
+      continue;
+    }
+    body.push(block);
   }
-
-  if (title === null) {
-    throw new NoTitleError(file, 'no title: add "title:" to the front matter or a "# Heading" line');
-  }
-  if (authors === null) authors = takeByline(body);
-
-  const firstParagraph = body.find((block): block is Block & Inline => block.type === 'paragraph');
-  const summary =
-    front.summary ??
-    (firstParagraph !== undefined ? summarize(firstParagraph.text) : (keyPoints?.[0] ?? summarize(title)));
-
-  return {
-    id: front.id,
-    title,
-    summary,
-    keyPoints: keyPoints ?? [],
-    authors: dedupe(authors),
-    category: front.category,
-    tags: front.tags,
-    published: front.published,
-    updated: front.updated,
-    body,
-    dropped,
-  };
+  return body;
 }
 
 /** Without front matter authors, a "By A and B" paragraph at the top or the bottom of the body is the byline. */
@@ -254,4 +83,60 @@ function takeByline(body: Block[]): string[] {
     }
   }
   return [];
+}
+
+/** The front matter `image`, resolved against the article's folder; a bad reference is an error naming the field. */
+function frontMatterImage(image: ImageRef | null, file: string): ImageRef | null {
+  if (image === null) return null;
+  const src = resolveImageSource(image.src, file);
+  if (src === null || (src.startsWith('/') && imageContentKey(src) === null)) {
+    throw new FrontMatterError(
+      file,
+      `front matter "image" must be an http(s) URL or the path of a .png, .jpg, .gif, .webp, .avif or .svg file (got ${JSON.stringify(image.src)})`,
+    );
+  }
+  return { ...image, src };
+}
+
+/** Reads a Markdown article. `lines` are cleaned of invalid and invisible characters but not yet collapsed. */
+export function readMarkdown(lines: readonly string[], file: string): ArticleDraft {
+  const { yaml, bodyStart } = splitFrontMatter(lines, file);
+  const front = parseFrontMatter(yaml, file);
+  const jekyll = readJekyllName(file);
+  const found: Heuristics = {
+    title: front.title,
+    keyPoints: front.keyPoints ? [...front.keyPoints] : null,
+    dropped: [],
+  };
+
+  const source = lines.slice(bodyStart).join('\n');
+  const body = readBody(readMarkdownBlocks(source, file), found);
+  const { title, keyPoints } = found;
+  if (title === null) {
+    throw new NoTitleError(file, 'no title: add "title:" to the front matter or a "# Heading" line');
+  }
+  const authors = front.authors ?? takeByline(body);
+
+  const firstParagraph = body.find((block) => block.type === 'paragraph' && block.text !== '');
+  const summary =
+    front.summary ??
+    (firstParagraph?.type === 'paragraph' ? summarize(firstParagraph.text) : (keyPoints?.[0] ?? summarize(title)));
+
+  return {
+    id: front.id ?? (jekyll === null ? null : slugify(jekyll.rest)),
+    title,
+    summary,
+    keyPoints: keyPoints ?? [],
+    authors: dedupe(authors),
+    category: front.category,
+    tags: front.tags,
+    published: front.published ?? jekyll?.date ?? null,
+    updated: front.updated,
+    body,
+    dropped: found.dropped,
+    draft: front.draft,
+    image: frontMatterImage(front.image, file) ?? imagesIn(body)[0] ?? null,
+    canonicalUrl: front.canonicalUrl,
+    lang: front.lang,
+  };
 }

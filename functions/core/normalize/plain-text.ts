@@ -13,7 +13,7 @@
  */
 import type { Block } from '../article.ts';
 import { NoTitleError } from '../errors.ts';
-import { type ArticleDraft, plainInline } from './draft.ts';
+import { type ArticleDraft, NO_FRONT_MATTER_EXTRAS, plainInline, plainItem } from './draft.ts';
 import {
   collapseWhitespace,
   endsLikeSentence,
@@ -186,7 +186,7 @@ export function readPlainText(lines: readonly string[], file: string): ArticleDr
       if (unit.kind === 'numbered' && j - i < 2) {
         body.push({ type: 'paragraph', ...plainInline(unit.text) });
       } else {
-        const items = units.slice(i, j).map((u) => plainInline(u.item));
+        const items = units.slice(i, j).map((u) => plainItem(u.item));
         body.push({ type: 'list', ordered: unit.kind === 'numbered', items });
       }
       previousText = units[j - 1]?.text ?? null;
@@ -219,6 +219,7 @@ export function readPlainText(lines: readonly string[], file: string): ArticleDr
     updated: null,
     body,
     dropped: removed.sort((a, b) => a.order - b.order).map((line) => line.text),
+    ...NO_FRONT_MATTER_EXTRAS,
   };
 }
 

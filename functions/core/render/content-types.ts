@@ -1,5 +1,5 @@
 /** Content-Type and Cache-Control of published files, decided by output path alone (same answer locally and on S3). */
-import { contentTypeByExtension } from '../media-types.ts';
+import { contentTypeByExtension, IMAGE_CACHE_CONTROL, imageTypeOf } from '../media-types.ts';
 
 const FEED_TYPES: Record<string, string> = {
   'feed.xml': 'application/rss+xml; charset=utf-8',
@@ -23,8 +23,9 @@ export function contentTypeFor(path: string): string {
   return feedType ?? contentTypeByExtension(key);
 }
 
-/** Cache-Control of an output file: short for feeds and the index, longer for article pages. */
+/** Cache-Control of an output file: short for feeds and the index, longer for article pages, long for images. */
 export function cacheControlFor(path: string): string {
   const key = normalizePath(path);
+  if (imageTypeOf(key) !== null) return IMAGE_CACHE_CONTROL;
   return key.startsWith('articles/') && key.endsWith('.html') ? LONG_CACHE_CONTROL : SHORT_CACHE_CONTROL;
 }

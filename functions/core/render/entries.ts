@@ -1,6 +1,8 @@
 /** Shared by every renderer: entry order, the item HTML, and text hygiene applied to every string we emit. */
-import type { Block, FeedEntry, IndexEntry, Site } from '../article.ts';
+import { type AssetCatalog, articleUrl, type FeedEntry, type IndexEntry, type Site } from '../article.ts';
 import { escapeHtml, stripXmlInvalid } from '../text.ts';
+import { renderBlocksHtml } from './blocks.ts';
+import { type LeadMedia, leadMedia } from './media.ts';
 
 /**
  * Dated moment used as the feed-level `updated` of a feed with no items. Atom requires a date and "now" would
@@ -64,35 +66,34 @@ export function authorsOf(site: Site, entry: IndexEntry): Site['author'][] {
   return names.length > 0 ? names.map((name) => ({ name })) : [site.author];
 }
 
-function renderBlock(block: Block): string {
-  switch (block.type) {
-    case 'paragraph':
-      return `<p>${clean(block.html)}</p>`;
-    case 'heading':
-      return `<h${block.level}>${clean(block.html)}</h${block.level}>`;
-    case 'quote':
-      return `<blockquote><p>${clean(block.html)}</p></blockquote>`;
-    case 'list': {
-      const tag = block.ordered ? 'ol' : 'ul';
-      return `<${tag}>${block.items.map((item) => `<li>${clean(item.html)}</li>`).join('')}</${tag}>`;
-    }
-  }
-}
-
 /** Key points as a list (plain text, escaped here), each on its own line. */
 export function renderKeyPointsHtml(keyPoints: readonly string[]): string {
   if (keyPoints.length === 0) return '';
   return `<ul class="key-points">\n${keyPoints.map((p) => `<li>${escapeHtml(clean(p))}</li>`).join('\n')}\n</ul>`;
 }
 
-/** Body blocks as HTML, one per line. Block `html` is already safe inline HTML (see article.ts). */
-export function renderBodyHtml(body: readonly Block[]): string {
-  return body.map(renderBlock).join('\n');
+/** The full item content of a feed: key points as a list at the top, then the body. */
+export function renderContentHtml(site: Site, entry: FeedEntry, assets?: AssetCatalog): string {
+  const { article } = entry;
+  const body = renderBlocksHtml(article.body, { site, assets, lazyImages: false, idPrefix: article.id });
+  return clean([renderKeyPointsHtml(article.keyPoints), body].filter((part) => part !== '').join('\n'));
 }
 
-/** The full item content of a feed: key points as a list at the top, then the body. */
-export function renderContentHtml(entry: FeedEntry): string {
-  return [renderKeyPointsHtml(entry.article.keyPoints), renderBodyHtml(entry.article.body)]
-    .filter((part) => part !== '')
-    .join('\n');
+/** One feed item, with the parts every format shares computed once. */
+export interface FeedItem {
+  readonly entry: FeedEntry;
+  /** The article page's URL: the item's link and id. */
+  readonly url: string;
+  readonly contentHtml: string;
+  readonly media: LeadMedia | null;
+}
+
+/** Feed items of `entries` (already sorted and limited), their HTML rendered once for all three formats. */
+export function prepareFeedItems(site: Site, entries: readonly FeedEntry[], assets?: AssetCatalog): FeedItem[] {
+  return entries.map((entry) => ({
+    entry,
+    url: articleUrl(site, entry.article.id),
+    contentHtml: renderContentHtml(site, entry, assets),
+    media: leadMedia(site, entry.article, assets),
+  }));
 }

@@ -1,7 +1,16 @@
 /** HTML pages: the index (`index.html`) and one page per article (`articles/<id>.html`). Valid HTML5, no scripts. */
-import { articleUrl, type FeedEntry, feedUrls, type IndexEntry, type Site } from '../article.ts';
+import {
+  type AssetCatalog,
+  articleUrl,
+  type FeedEntry,
+  feedUrls,
+  type IndexEntry,
+  imagesIn,
+  type Site,
+} from '../article.ts';
 import { escapeAttr, escapeHtml } from '../text.ts';
-import { authorsOf, clean, renderBodyHtml, renderKeyPointsHtml, toUtcIso } from './entries.ts';
+import { type BlockRenderOptions, imageHtml, renderBlocksHtml } from './blocks.ts';
+import { authorsOf, clean, renderKeyPointsHtml, toUtcIso } from './entries.ts';
 
 const STYLE = `body{max-width:42rem;margin:2rem auto;padding:0 1rem;font:1.05rem/1.6 system-ui,sans-serif;color:#222;background:#fff}
 h1,h2,h3{line-height:1.25}
@@ -11,7 +20,14 @@ a{color:#0645ad}
 blockquote{margin:1rem 0;padding-left:1rem;border-left:3px solid #ccc;color:#444}
 ol.articles{list-style:none;padding:0}
 ol.articles li{margin:0 0 1.25rem}
-nav{margin:2rem 0;font-size:.9rem}`;
+nav{margin:2rem 0;font-size:.9rem}
+img{max-width:100%;height:auto}
+figure{margin:1rem 0}
+pre{overflow-x:auto;background:#f5f5f5;padding:.75rem 1rem;border-radius:.25rem}
+code{font-size:.9em}
+table{border-collapse:collapse}
+th,td{border:1px solid #ccc;padding:.25rem .5rem}
+.footnotes{font-size:.9rem}`;
 
 const MONTHS = [
   'January',
@@ -28,10 +44,23 @@ const MONTHS = [
   'December',
 ];
 
-/** "1 March 2024", in UTC, independent of the machine's locale and time zone. */
-function formatDate(iso: string): string {
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * "1 March 2024": the calendar day in the site's time zone (UTC unless `site.json` names one), in the same words
+ * whatever the machine's locale and time zone.
+ */
+function formatDate(iso: string, timeZone = 'UTC'): string {
   const date = new Date(toUtcIso(iso));
-  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
+  if (timeZone === 'UTC') return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
+  let format = dayFormats.get(timeZone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' });
+    dayFormats.set(timeZone, format);
+  }
+  const parts = format.formatToParts(date);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return `${part('day')} ${MONTHS[part('month') - 1]} ${part('year')}`;
 }
 
 function esc(value: string): string {
@@ -58,9 +87,9 @@ function feedAlternates(site: Site): string {
   ].join('\n');
 }
 
-function page(site: Site, options: { title: string; head: string; main: string }): string {
+function page(site: Site, options: { title: string; head: string; main: string; lang?: string }): string {
   return `<!DOCTYPE html>
-<html lang="${attr(site.language)}">
+<html lang="${attr(options.lang ?? site.language)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -83,7 +112,7 @@ function relativeArticleHref(id: string): string {
 
 function meta(site: Site, entry: IndexEntry): string {
   const names = authorsOf(site, entry).map((a) => a.name);
-  return `${esc(byline(names))} · <time datetime="${attr(toUtcIso(entry.published))}">${esc(formatDate(entry.published))}</time>`;
+  return `${esc(byline(names))} · <time datetime="${attr(toUtcIso(entry.published))}">${esc(formatDate(entry.published, site.timeZone))}</time>`;
 }
 
 /** `index.html`: every entry, in the order given (callers pass them newest first), with feed autodiscovery. */
@@ -114,26 +143,36 @@ ${list}
   });
 }
 
-/** `articles/<id>.html`: title, byline, date, key points, body, category and tags, links back. */
-export function renderArticleHtml(site: Site, entry: FeedEntry): string {
+/** A lead image named only in front matter is shown above the body; one taken from the body is already in it. */
+function leadFigure(entry: FeedEntry, options: BlockRenderOptions): string {
+  const { image, body } = entry.article;
+  if (image == null || imagesIn(body).some((found) => found.src === image.src)) return '';
+  return `<figure class="lead">${imageHtml(image, options)}</figure>\n`;
+}
+
+/** `articles/<id>.html`: title, byline, date, lead image, key points, body, category and tags, links back. */
+export function renderArticleHtml(site: Site, entry: FeedEntry, assets?: AssetCatalog): string {
   const { article } = entry;
+  const options: BlockRenderOptions = { site, assets, lazyImages: true, idPrefix: article.id };
   const tagList = [...new Set(article.tags.map(clean))].filter((t) => t.trim() !== '' && t !== article.category);
   const keyPoints = renderKeyPointsHtml(article.keyPoints);
   const updated =
     toUtcIso(entry.updated) === toUtcIso(entry.published)
       ? ''
-      : ` · updated <time datetime="${attr(toUtcIso(entry.updated))}">${esc(formatDate(entry.updated))}</time>`;
+      : ` · updated <time datetime="${attr(toUtcIso(entry.updated))}">${esc(formatDate(entry.updated, site.timeZone))}</time>`;
   const category = article.category === null ? '' : `<p class="terms">Category: ${esc(article.category)}</p>\n`;
   const tags = tagList.length === 0 ? '' : `<p class="terms">Tags: ${tagList.map(esc).join(', ')}</p>\n`;
+  const canonical = article.canonicalUrl ?? articleUrl(site, article.id);
   return page(site, {
     title: `${article.title} · ${site.title}`,
-    head: `${feedAlternates(site)}\n<link rel="canonical" href="${attr(articleUrl(site, article.id))}">`,
+    ...(article.lang == null ? {} : { lang: article.lang }),
+    head: `${feedAlternates(site)}\n<link rel="canonical" href="${attr(canonical)}">`,
     main: `<nav><a href="../index.html">${esc(site.title)}</a></nav>
 <main>
 <article>
 <h1>${esc(article.title)}</h1>
 <p class="meta">${meta(site, entry)}${updated}</p>
-${keyPoints === '' ? '' : `${keyPoints}\n`}${renderBodyHtml(article.body)}
+${leadFigure(entry, options)}${keyPoints === '' ? '' : `${keyPoints}\n`}${clean(renderBlocksHtml(article.body, options))}
 ${category}${tags}</article>
 </main>
 <footer>

@@ -17,14 +17,22 @@
  * - Only one hub is supported; further hubs are added beside the first.
  * - Atom ignores `language`; it is added as `xml:lang` on the root.
  * - The generator defaults to the library URL; it is set to "wirefeed".
+ * - Enclosures: the media type is guessed as `image/<extension>` (`image/jpg`, `image/svg`) and RSS `length`
+ *   defaults to 0. The lead image is written by this layer instead: RSS `enclosure` only when its length and
+ *   type are known, else Media RSS `media:content` (namespace added to the root); Atom `link rel="enclosure"`
+ *   is inserted after the entry's `id`, as is the entry's `xml:lang` on `<entry>` (feed 6 has no item hook
+ *   for either).
  *
  * Placeholders are `U+FFFF n U+FFFF`: U+FFFF is not an XML character, `clean` removes it from every input, so a
  * placeholder can never collide with content.
  */
 import { type Author, type Category, Feed, type FeedOptions, type Item } from 'feed';
-import { articleUrl, type FeedEntry, feedUrls, type Site } from '../article.ts';
+import { type FeedEntry, feedUrls, type Site } from '../article.ts';
 import { escapeAttr, escapeHtml } from '../text.ts';
-import { authorsOf, clean, feedUpdated, renderContentHtml, termsOf } from './entries.ts';
+import { authorsOf, clean, type FeedItem, feedUpdated, termsOf } from './entries.ts';
+import type { LeadMedia } from './media.ts';
+
+const MEDIA_RSS_NAMESPACE = 'http://search.yahoo.com/mrss/';
 
 export const GENERATOR = 'wirefeed';
 
@@ -73,7 +81,8 @@ function feedAuthor(author: Site['author']): Author {
   };
 }
 
-function baseOptions(site: Site, entries: readonly FeedEntry[]): FeedOptions {
+function baseOptions(site: Site, items: readonly FeedItem[]): FeedOptions {
+  const entries: FeedEntry[] = items.map((item) => item.entry);
   const urls = feedUrls(site);
   return {
     id: text(urls.home),
@@ -90,14 +99,34 @@ function baseOptions(site: Site, entries: readonly FeedEntry[]): FeedOptions {
   };
 }
 
+/** The RSS element for a lead image: `enclosure` when length and type are known, else `media:content`. */
+function rssMedia(media: LeadMedia, splice: Splicer): { name: string; objects: Record<string, unknown> } {
+  if (media.length !== null && media.type !== null) {
+    return {
+      name: 'enclosure',
+      objects: { _attributes: { url: splice.attr(media.url), length: media.length, type: splice.attr(media.type) } },
+    };
+  }
+  const attributes: Record<string, string | number> = { url: splice.attr(media.url), medium: 'image' };
+  if (media.type !== null) attributes.type = splice.attr(media.type);
+  if (media.width !== null && media.height !== null) {
+    attributes.width = media.width;
+    attributes.height = media.height;
+  }
+  return { name: 'media:content', objects: { _attributes: attributes } };
+}
+
+const RSS_ROOT = '<rss version="2.0"';
+
 /**
- * RSS 2.0 document (`feed.xml`) for `entries`, which must already be sorted and limited.
+ * RSS 2.0 document (`feed.xml`) for `items`, which must already be sorted and limited.
  * Deterministic: no clock is read.
  */
-export function renderRss(site: Site, entries: readonly FeedEntry[]): string {
+export function renderRss(site: Site, items: readonly FeedItem[]): string {
   const splice = new Splicer();
   const urls = feedUrls(site);
-  const feed = new Feed(baseOptions(site, entries));
+  const feed = new Feed(baseOptions(site, items));
+  let mediaRss = false;
   // feed 6 writes only one atom:link for self plus one hub; replacing the whole list keeps all hubs.
   feed.addExtension({
     name: 'atom:link',
@@ -106,38 +135,45 @@ export function renderRss(site: Site, entries: readonly FeedEntry[]): string {
       ...site.hubs.map((hub) => ({ _attributes: { href: splice.attr(hub), rel: 'hub' } })),
     ] as unknown as Record<string, unknown>,
   });
-  for (const entry of entries) {
+  for (const { entry, url, contentHtml, media } of items) {
     const { article } = entry;
-    const item: Item = {
+    const extensions: Item['extensions'] = [
+      {
+        name: 'dc:creator',
+        objects: authorsOf(site, entry).map((a) => ({ _text: text(a.name) })) as unknown as Record<string, unknown>,
+      },
+    ];
+    if (media !== null) {
+      const element = rssMedia(media, splice);
+      mediaRss ||= element.name === 'media:content';
+      extensions.push(element);
+    }
+    feed.addItem({
       title: splice.cdata(article.title),
-      link: articleUrl(site, article.id),
+      link: url,
       date: new Date(entry.updated),
       published: new Date(entry.published),
       description: splice.cdata(escapeHtml(clean(article.summary))),
-      content: splice.cdata(renderContentHtml(entry)),
+      content: splice.cdata(contentHtml),
       category: termsOf(entry).map((term): Category => ({ name: text(term) })),
-      extensions: [
-        {
-          name: 'dc:creator',
-          objects: authorsOf(site, entry).map((a) => ({ _text: text(a.name) })) as unknown as Record<string, unknown>,
-        },
-      ],
-    };
-    feed.addItem(item);
+      extensions,
+    });
   }
-  return splice.resolve(feed.rss2());
+  const xml = splice.resolve(feed.rss2());
+  if (!mediaRss) return xml;
+  if (!xml.includes(RSS_ROOT)) throw new Error('rendered RSS feed has an unexpected root element');
+  return xml.replace(RSS_ROOT, `${RSS_ROOT} xmlns:media="${MEDIA_RSS_NAMESPACE}"`);
 }
 
 /**
- * Atom 1.0 document (`atom.xml`) for `entries`, which must already be sorted and limited.
+ * Atom 1.0 document (`atom.xml`) for `items`, which must already be sorted and limited.
  * Deterministic: no clock is read.
  */
-export function renderAtom(site: Site, entries: readonly FeedEntry[]): string {
+export function renderAtom(site: Site, items: readonly FeedItem[]): string {
   const splice = new Splicer();
-  const feed = new Feed(baseOptions(site, entries));
-  for (const entry of entries) {
+  const feed = new Feed(baseOptions(site, items));
+  for (const { entry, url, contentHtml } of items) {
     const { article } = entry;
-    const url = articleUrl(site, article.id);
     feed.addItem({
       title: splice.cdata(escapeHtml(clean(article.title))),
       id: url,
@@ -145,12 +181,41 @@ export function renderAtom(site: Site, entries: readonly FeedEntry[]): string {
       date: new Date(entry.updated),
       published: new Date(entry.published),
       description: splice.cdata(escapeHtml(clean(article.summary))),
-      content: splice.cdata(renderContentHtml(entry)),
+      content: splice.cdata(contentHtml),
       author: authorsOf(site, entry).map(feedAuthor),
       category: termsOf(entry).map((term): Category => ({ term: splice.attr(term) })),
     });
   }
-  return addExtraAtomHubs(addAtomLanguage(splice.resolve(feed.atom1()), site.language), site.hubs);
+  const xml = addExtraAtomHubs(addAtomLanguage(splice.resolve(feed.atom1()), site.language), site.hubs);
+  return addAtomEntryExtras(xml, items);
+}
+
+function atomEnclosure(media: LeadMedia): string {
+  const type = media.type === null ? '' : ` type="${escapeAttr(clean(media.type))}"`;
+  const length = media.length === null ? '' : ` length="${media.length}"`;
+  const title = media.title === undefined ? '' : ` title="${escapeAttr(clean(media.title))}"`;
+  return `<link rel="enclosure"${type}${length}${title} href="${escapeAttr(clean(media.url))}"/>`;
+}
+
+/** Each entry's lead image (`link rel="enclosure"`, after its `id`) and language (`xml:lang` on `<entry>`). */
+function addAtomEntryExtras(xml: string, items: readonly FeedItem[]): string {
+  let out = '';
+  let from = 0;
+  for (const { entry, url, media } of items) {
+    const lang = entry.article.lang ?? null;
+    if (media === null && lang === null) continue;
+    const anchor = `<id>${escapeHtml(url)}</id>`;
+    const at = xml.indexOf(anchor, from);
+    const open = xml.lastIndexOf('<entry>', at);
+    if (at === -1 || open < from) throw new Error(`rendered Atom feed has no entry with id ${url}`);
+    const indent = xml.slice(xml.lastIndexOf('\n', at) + 1, at);
+    const end = at + anchor.length;
+    const entryOpen = lang === null ? '<entry>' : `<entry xml:lang="${escapeAttr(clean(lang))}">`;
+    const enclosure = media === null ? '' : `\n${indent}${atomEnclosure(media)}`;
+    out += `${xml.slice(from, open)}${entryOpen}${xml.slice(open + '<entry>'.length, end)}${enclosure}`;
+    from = end;
+  }
+  return out + xml.slice(from);
 }
 
 const ATOM_ROOT = '<feed xmlns="http://www.w3.org/2005/Atom">';
