@@ -10,6 +10,14 @@ const INVISIBLE = /[\u200B\u200C\u2060\uFEFF\u00AD]/g;
 // DEL is XML-legal but as invisible as a C1 control; article text never needs it.
 const DELETE_AND_C1 = /[\u007F-\u009F]/g;
 
+const MAYBE_INVISIBLE_OR_INVALID =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u200B\u200C\u2060\uD800-\uDFFF\uFEFF\uFFFE\uFFFF]/;
+
+/** True when `stripXmlInvalid` or `stripInvisible` might change the value: one cheap scan instead of three passes. */
+export function mayHoldInvisibleOrInvalid(value: string): boolean {
+  return MAYBE_INVISIBLE_OR_INVALID.test(value);
+}
+
 /** Removes characters that XML 1.0 forbids (C0 controls, U+FFFE/FFFF, lone surrogates). */
 export function stripXmlInvalid(value: string): string {
   // Most text has none of these; the cheap test spares the lookaround pattern a full scan.

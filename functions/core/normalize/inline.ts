@@ -5,7 +5,7 @@
  */
 import type { Token } from 'markdown-it';
 import type { Inline, InlineNode } from '../article.ts';
-import { collapseWhitespace, stripInvisible, stripXmlInvalid } from '../text.ts';
+import { collapseWhitespace, mayHoldInvisibleOrInvalid, stripInvisible, stripXmlInvalid } from '../text.ts';
 import { resolveImageSource, resolveLinkTarget } from './references.ts';
 
 /** What converting inline tokens needs to know about the article. */
@@ -44,14 +44,20 @@ class Nodes {
   private flush(): void {
     if (this.pending.length === 0) return;
     // Whitespace runs become one space, as HTML would show them; the ends are trimmed per block, not per node.
-    this.list.push({ type: 'text', value: this.pending.join('').replace(/\s+/g, ' ') });
+    const value = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('');
+    this.list.push({ type: 'text', value: UNCOLLAPSED.test(value) ? value.replace(/\s+/g, ' ') : value });
     this.pending = [];
   }
 }
 
+/** Whitespace other than single spaces. */
+const UNCOLLAPSED = /[^\S ]| {2}/;
 /** Removes what the model never holds (XML-invalid, invisible and C1 characters) and composes to NFC. */
 export function cleanInlineText(value: string): string {
-  return stripInvisible(stripXmlInvalid(value)).normalize('NFC');
+  // The source was cleaned before parsing, so only entities can bring such a character back.
+  const clean = mayHoldInvisibleOrInvalid(value) ? stripInvisible(stripXmlInvalid(value)) : value;
+  // ASCII is always NFC; other text may be joined from NFC pieces (an entity, a combining mark) that are not.
+  return /[^\t-~]/.test(clean) ? clean.normalize('NFC') : clean;
 }
 
 function attr(token: Token, name: string): string | null {
@@ -59,9 +65,34 @@ function attr(token: Token, name: string): string | null {
   return value === null ? null : String(value);
 }
 
-/** GFM autolinks only a scheme, `www.` or an e-mail address; linkify-it's bare domains (`example.com`) stay text. */
-function isGfmAutolink(text: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:/i.test(text) || /^www\./i.test(text) || text.includes('@');
+/**
+ * GFM's autolink literals (extension "autolinks"): `www.` or `http://`, `https://`, `ftp://`, then a domain of at
+ * least two labels and anything up to whitespace or `<`; or an e-mail address. Each starts a line or follows
+ * whitespace or `*`, `_`, `~`, `(`.
+ */
+const AUTOLINK =
+  /(^|[\s*_~(])(?:((?:www\.|(?:https?|ftp):\/\/)[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)+[^\s<]*)|([a-zA-Z0-9.+_-]+@[a-zA-Z0-9_-]+(?:\.[a-zA-Z0-9_-]+)+))/gu;
+const MAY_AUTOLINK = /www\.|:\/\/|@/;
+const TRAILING_PUNCTUATION = '?!.,:*_~\'"';
+
+/** GFM's end of an autolink: trailing punctuation, an unbalanced `)` and a trailing entity-like `&x;` are not part of it. */
+function trimAutolink(url: string): string {
+  let end = url.length;
+  for (;;) {
+    const last = url.charAt(end - 1);
+    if (TRAILING_PUNCTUATION.includes(last)) {
+      end--;
+    } else if (last === ')') {
+      const text = url.slice(0, end);
+      if (text.split('(').length >= text.split(')').length) break;
+      end--;
+    } else if (last === ';' && /&[a-z0-9]+;$/i.test(url.slice(0, end))) {
+      end = url.slice(0, end).lastIndexOf('&');
+    } else {
+      break;
+    }
+  }
+  return url.slice(0, end);
 }
 
 /** Plain text of an inline tree: what a summary, an `alt` or a search index needs. */
@@ -78,6 +109,8 @@ export function plainText(nodes: readonly InlineNode[]): string {
 
 class InlineReader {
   private index = 0;
+  /** Inside a link's text, where no autolink may start (links do not nest). */
+  private inLink = false;
 
   constructor(
     private readonly tokens: readonly Token[],
@@ -92,6 +125,8 @@ class InlineReader {
       if (until !== null && token.type === until) return nodes.done();
       switch (token.type) {
         case 'text':
+          this.plainText(nodes, cleanInlineText(token.content));
+          break;
         case 'text_special':
           nodes.text(cleanInlineText(token.content));
           break;
@@ -130,16 +165,45 @@ class InlineReader {
     return nodes.done();
   }
 
+  /**
+   * Text, with GFM's autolink literals made links. They are found here rather than by markdown-it's linkify, which
+   * costs more than the rest of the parse on ordinary prose and, in the mode that finds `www.` links, also links
+   * bare domains (`example.com`), which GFM does not.
+   */
+  private plainText(nodes: Nodes, text: string): void {
+    if (this.inLink || !MAY_AUTOLINK.test(text)) {
+      nodes.text(text);
+      return;
+    }
+    let last = 0;
+    for (const match of text.matchAll(AUTOLINK)) {
+      const start = (match.index ?? 0) + (match[1] as string).length;
+      const web = match[2];
+      const email = match[3];
+      const label = web === undefined ? (email as string).replace(/\.+$/, '') : trimAutolink(web);
+      if (email !== undefined && /[-_]$/.test(label)) continue;
+      const target = web === undefined ? `mailto:${label}` : label.startsWith('www.') ? `http://${label}` : label;
+      const href = resolveLinkTarget(target, this.context.source);
+      if (href === null || (web !== undefined && !/\.[^.]/.test(label.replace(/^[a-z]+:\/\//i, '')))) continue;
+      nodes.text(text.slice(last, start));
+      nodes.node({ type: 'link', href, children: [{ type: 'text', value: label }] });
+      last = start + label.length;
+    }
+    nodes.text(text.slice(last));
+  }
+
   private mark(nodes: Nodes, type: 'emphasis' | 'strong' | 'delete', close: string): void {
     const children = this.read(close);
     if (children.length > 0) nodes.node({ type, children });
   }
 
   private link(nodes: Nodes, token: Token): void {
+    const outer = this.inLink;
+    this.inLink = true;
     const children = this.read('link_close');
-    const autolink = token.markup === 'linkify';
+    this.inLink = outer;
     const href = resolveLinkTarget(attr(token, 'href') ?? '', this.context.source);
-    if (href === null || (autolink && !isGfmAutolink(plainText(children)))) {
+    if (href === null) {
       nodes.all(children);
       return;
     }

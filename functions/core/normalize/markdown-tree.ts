@@ -1,7 +1,7 @@
 /**
  * Markdown body → the model's blocks, through markdown-it (CommonMark 0.31.2) with the GFM parts newsrooms and
- * bloggers use: tables, strikethrough, autolinks (`www.`, schemes, e-mail addresses), task list items and
- * footnotes. Raw HTML is off in the parser, so tags arrive as text and are escaped on output (README, "Markdown").
+ * bloggers use: tables, strikethrough, autolink literals (`www.`, `https://…`, e-mail addresses; inline.ts), task
+ * list items and footnotes. Raw HTML is off in the parser, so tags arrive as text and are escaped on output (README, "Markdown").
  * Why markdown-it: README, "Choosing the Markdown parser".
  */
 import MarkdownIt, { type Token } from 'markdown-it';
@@ -15,10 +15,9 @@ import { cleanInlineText, type InlineContext, readInline } from './inline.ts';
  */
 const MAX_NESTING = 40;
 
-const parser = new MarkdownIt('default', { html: false, linkify: true, typographer: false, maxNesting: MAX_NESTING });
+// GFM's autolink literals are found in inline.ts, not by markdown-it's linkify (see there why).
+const parser = new MarkdownIt('default', { html: false, linkify: false, typographer: false, maxNesting: MAX_NESTING });
 parser.use(footnote);
-// linkify-it finds `www.` links only in fuzzy mode; bare domains it also finds are turned back into text (inline.ts).
-parser.linkify.set({ fuzzyLink: true });
 // Targets are judged by wirefeed's own policy (references.ts), which keeps a refused link's words.
 parser.validateLink = () => true;
 
