@@ -1,7 +1,8 @@
 /** Hand-built sites and entries with pinned dates, independent of normalization. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Article, Block, FeedEntry, InlineNode, Site } from '../../functions/core/article.ts';
+import type { Article, AssetCatalog, Block, FeedEntry, InlineNode, Site } from '../../functions/core/article.ts';
+import { normalizeArticle } from '../../functions/core/normalize.ts';
 import { renderArticlePage, renderFeeds, renderIndex } from '../../functions/core/render/index.ts';
 
 export const sampleSite: Site = Object.freeze({
@@ -145,12 +146,49 @@ export function hostileEntry(): FeedEntry {
   );
 }
 
+/** Local images the media entries use, as the pipeline would describe them (`mediaAssets`). */
+export const MEDIA_ASSETS: AssetCatalog = new Map([
+  ['articles/img/harbour.jpg', { type: 'image/jpeg', length: 48213, width: 1200, height: 800 }],
+]);
+
+/**
+ * Three Markdown entries with media and the richer blocks: a front matter lead image under `content/` (known to
+ * MEDIA_ASSETS, so an RSS enclosure), a remote body image (length unknown, so `media:content`), and an article
+ * with a table, code, a task list and footnotes but no image.
+ */
+export function mediaEntries(): FeedEntry[] {
+  const md = (name: string, text: string, published: string) =>
+    makeEntry(normalizeArticle(text, { path: `articles/${name}.md` }), published);
+  return [
+    md(
+      'harbour-reopens',
+      '---\ntitle: Harbour reopens\nimage: { src: img/harbour.jpg, alt: The harbour at dawn }\n---\nShips are back.\n',
+      '2024-03-12T08:00:00Z',
+    ),
+    md(
+      'crane-arrives',
+      '# A new crane arrives\n\n![The crane](https://cdn.example.org/pics/crane.webp "Crane") It is *big*.\n',
+      '2024-03-11T08:00:00Z',
+    ),
+    md(
+      'port-figures',
+      '# Port figures & plans\n\n| Port | Ships |\n| :-- | --: |\n| North | 12 |\n\n```sh\necho "<done>"\n```\n\n- [x] dredging\n- [ ] cranes\n\nSee the notes.[^1]\n\n[^1]: From the authority.\n',
+      '2024-03-11T07:00:00Z',
+    ),
+  ];
+}
+
 /** Renders `entries` as a whole site (feeds, index, pages) into `root`, as a build would publish them. */
-export async function writeRenderedSite(root: string, site: Site, entries: readonly FeedEntry[]): Promise<void> {
+export async function writeRenderedSite(
+  root: string,
+  site: Site,
+  entries: readonly FeedEntry[],
+  assets?: AssetCatalog,
+): Promise<void> {
   const files = [
-    ...renderFeeds(site, entries),
+    ...renderFeeds(site, entries, assets),
     renderIndex(site, entries),
-    ...entries.map((entry) => renderArticlePage(site, entry)),
+    ...entries.map((entry) => renderArticlePage(site, entry, assets)),
   ];
   for (const file of files) {
     await mkdir(dirname(join(root, file.path)), { recursive: true });

@@ -45,6 +45,8 @@ export interface ParsedEntry {
   tags: string[];
   summary: string | null;
   content: string[];
+  enclosures: { href: string | null; type: string | null; length: string | null }[];
+  media_content: { url: string | null; type: string | null; medium: string | null }[];
 }
 
 export interface ParsedFeed {
@@ -74,6 +76,8 @@ export interface JsonFeedItem {
   date_modified: string;
   authors: { name: string; url?: string }[];
   tags?: string[];
+  image?: string;
+  attachments?: { url: string; mime_type: string; size_in_bytes?: number; title?: string }[];
 }
 
 export interface JsonFeed {

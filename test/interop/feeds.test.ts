@@ -5,19 +5,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, serveDirectory } from '../../functions/adapters/http-server.ts';
 import { articleUrl, type FeedEntry } from '../../functions/core/article.ts';
 import { sortNewestFirst } from '../../functions/core/render/index.ts';
-import { hostileEntry, sampleEntries, sampleSite, writeRenderedSite } from '../helpers/sample-entries.ts';
+import {
+  hostileEntry,
+  MEDIA_ASSETS,
+  mediaEntries,
+  sampleEntries,
+  sampleSite,
+  writeRenderedSite,
+} from '../helpers/sample-entries.ts';
 import { withoutXmlInvalid } from '../helpers/xml-text.ts';
 import { checkJsonFeedSchema, checkWithFeedparser, checkWithNewsboat, utcParts } from './check-feeds.ts';
 
 let dir: string;
 let server: RunningServer;
-const entries: FeedEntry[] = [...sampleEntries(), hostileEntry()];
+const entries: FeedEntry[] = [...sampleEntries(), hostileEntry(), ...mediaEntries()];
 const newestFirst = sortNewestFirst(entries);
 const expectedTitles = newestFirst.map((e) => withoutXmlInvalid(e.article.title));
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'wirefeed-interop-'));
-  await writeRenderedSite(join(dir, 'public'), sampleSite, entries);
+  await writeRenderedSite(join(dir, 'public'), sampleSite, entries, MEDIA_ASSETS);
   server = await serveDirectory(join(dir, 'public'), { port: 0, host: '127.0.0.1' });
 });
 
@@ -61,6 +68,26 @@ describe('Debian feedparser', () => {
     expect(atom.feed.links.filter((l) => l.rel === 'hub').map((l) => l.href)).toEqual([...sampleSite.hubs]);
   });
 
+  it('sees each lead image: an RSS enclosure when its length is known, else media:content, and Atom enclosures', async () => {
+    const { rss, atom } = await checkWithFeedparser(join(dir, 'public'));
+    const byLink = (parsed: typeof rss, id: string) =>
+      parsed.entries.find((e) => e.link === articleUrl(sampleSite, id));
+    const local = { href: 'https://news.example.com/articles/img/harbour.jpg', type: 'image/jpeg', length: '48213' };
+    expect(byLink(rss, 'harbour-reopens')?.enclosures).toEqual([local]);
+    expect(byLink(atom, 'harbour-reopens')?.enclosures).toEqual([local]);
+    expect(byLink(rss, 'crane-arrives')?.enclosures).toEqual([]);
+    expect(byLink(rss, 'crane-arrives')?.media_content).toEqual([
+      { url: 'https://cdn.example.org/pics/crane.webp', type: 'image/webp', medium: 'image' },
+    ]);
+    expect(byLink(atom, 'crane-arrives')?.enclosures).toEqual([
+      { href: 'https://cdn.example.org/pics/crane.webp', type: 'image/webp', length: null },
+    ]);
+    for (const parsed of [rss, atom]) expect(byLink(parsed, 'port-figures')?.enclosures).toEqual([]);
+    const content = byLink(rss, 'port-figures')?.content[0] ?? '';
+    expect(content).toContain('<table>');
+    expect(content).toContain('echo "&lt;done&gt;"');
+  });
+
   it('rejects a directory whose feed is malformed (the check can fail)', async () => {
     const broken = join(dir, 'broken');
     await cp(join(dir, 'public'), broken, { recursive: true });
@@ -76,6 +103,15 @@ describe('JSON Feed 1.1 schema', () => {
   it('validates feed.json with ajv against jsonfeed-schema v1.1', async () => {
     const feed = await checkJsonFeedSchema(join(dir, 'public'));
     expect(feed.items.map((i) => i.title)).toEqual(expectedTitles);
+  });
+
+  it('validates items with an image and attachments', async () => {
+    const feed = await checkJsonFeedSchema(join(dir, 'public'));
+    const harbour = feed.items.find((i) => i.id === articleUrl(sampleSite, 'harbour-reopens'));
+    expect(harbour?.image).toBe('https://news.example.com/articles/img/harbour.jpg');
+    expect(harbour?.attachments).toEqual([
+      { url: 'https://news.example.com/articles/img/harbour.jpg', mime_type: 'image/jpeg', size_in_bytes: 48213 },
+    ]);
   });
 
   it('rejects a feed with the 1.0-only author field or a malformed URL (the check can fail)', async () => {

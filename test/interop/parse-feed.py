@@ -45,6 +45,14 @@ def main():
                 "tags": [t.get("term") for t in e.get("tags", [])],
                 "summary": e.get("summary"),
                 "content": [c.get("value") for c in e.get("content", [])],
+                "enclosures": [
+                    {"href": n.get("href"), "type": n.get("type"), "length": n.get("length")}
+                    for n in e.get("enclosures", [])
+                ],
+                "media_content": [
+                    {"url": m.get("url"), "type": m.get("type"), "medium": m.get("medium")}
+                    for m in e.get("media_content", [])
+                ],
             }
             for e in parsed.entries
         ],
