@@ -4,7 +4,7 @@
  * list items and footnotes. Raw HTML is off in the parser, so tags arrive as text and are escaped on output (README, "Markdown").
  * Why markdown-it: README, "Choosing the Markdown parser".
  */
-import MarkdownIt, { type Token } from 'markdown-it';
+import MarkdownIt, { type MarkdownIt as Parser, type Token } from 'markdown-it';
 import footnote from 'markdown-it-footnote';
 import type { Block, Inline, ListItem, TableAlign } from '../article.ts';
 import { cleanInlineText, type InlineContext, readInline } from './inline.ts';
@@ -15,11 +15,18 @@ import { cleanInlineText, type InlineContext, readInline } from './inline.ts';
  */
 const MAX_NESTING = 40;
 
-// GFM's autolink literals are found in inline.ts, not by markdown-it's linkify (see there why).
-const parser = new MarkdownIt('default', { html: false, linkify: false, typographer: false, maxNesting: MAX_NESTING });
-parser.use(footnote);
-// Targets are judged by wirefeed's own policy (references.ts), which keeps a refused link's words.
-parser.validateLink = () => true;
+let parser: Parser | null = null;
+
+/** The parser, built on first use: a function cold start that meets no Markdown does not pay for it. */
+function markdownParser(): Parser {
+  if (parser !== null) return parser;
+  // GFM's autolink literals are found in inline.ts, not by markdown-it's linkify (see there why).
+  parser = new MarkdownIt('default', { html: false, linkify: false, typographer: false, maxNesting: MAX_NESTING });
+  parser.use(footnote);
+  // Targets are judged by wirefeed's own policy (references.ts), which keeps a refused link's words.
+  parser.validateLink = () => true;
+  return parser;
+}
 
 const TASK_MARKER = /^\[([ xX])\](?:[ \t]+|$)/;
 
@@ -99,7 +106,7 @@ class BlockReader {
         return this.list(token);
       case 'fence':
       case 'code_block': {
-        const info = parser.utils.unescapeAll(token.info).trim();
+        const info = markdownParser().utils.unescapeAll(token.info).trim();
         const lang = info === '' ? null : cleanInlineText(info.split(/\s+/, 1)[0] ?? '') || null;
         return { type: 'code', lang, text: cleanInlineText(token.content) };
       }
@@ -202,6 +209,6 @@ class BlockReader {
  * targets resolve against its folder.
  */
 export function readMarkdownBlocks(body: string, source: string): TopBlock[] {
-  const tokens = parser.parse(body, {});
+  const tokens = markdownParser().parse(body, {});
   return new BlockReader(tokens, { source }).readTop(null);
 }
