@@ -1,8 +1,16 @@
 /** One base class for every error wirefeed raises on purpose; subclasses name the concept. */
+
+/** What every wirefeed error may carry besides its message. */
+export interface WirefeedErrorOptions {
+  readonly cause?: unknown;
+  /** True when trying the same operation again later may succeed (default false). */
+  readonly retryable?: boolean;
+}
+
 export class WirefeedError extends Error {
   /** True when trying the same operation again later may succeed. */
   readonly retryable: boolean;
-  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+  constructor(message: string, options: WirefeedErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.retryable = options.retryable ?? false;
@@ -31,22 +39,37 @@ export class UnsupportedFileTypeError extends InvalidArticleError {}
 /** `content/site.json` or an environment variable is missing or malformed. */
 export class ConfigError extends WirefeedError {}
 
+/** Bytes that should hold JSON but do not; the message says where (line and column, or byte offset) and why. */
+export class InvalidJsonError extends WirefeedError {}
+
 /** A command line that cannot be understood (exit code 2). */
 export class UsageError extends WirefeedError {}
 
-/** An ObjectStore operation failed. `location` is e.g. `s3://bucket/key` or a path; `operation` e.g. `PutObject`. */
-export class StoreError extends WirefeedError {
-  readonly location: string;
+/**
+ * An operation on an outside resource (a store, a queue) failed: `operation` names the call (e.g. `PutObject`),
+ * `resource` where it went (e.g. `s3://bucket/key`, a path, a queue URL).
+ */
+export class OperationError extends WirefeedError {
   readonly operation: string;
-  constructor(
-    operation: string,
-    location: string,
-    reason: string,
-    options: { cause?: unknown; retryable?: boolean } = {},
-  ) {
-    super(`${operation} ${location}: ${reason}`, options);
+  readonly resource: string;
+  constructor(operation: string, resource: string, reason: string, options: WirefeedErrorOptions = {}) {
+    super(`${operation} ${resource}: ${reason}`, options);
     this.operation = operation;
-    this.location = location;
+    this.resource = resource;
+  }
+}
+
+/** An ObjectStore operation failed. `location` is e.g. `s3://bucket/key` or a path; `operation` e.g. `PutObject`. */
+export class StoreError extends OperationError {
+  get location(): string {
+    return this.resource;
+  }
+}
+
+/** A DeliveryQueue operation failed. `queue` names the queue (e.g. its URL); `operation` e.g. `SendMessageBatch`. */
+export class QueueError extends OperationError {
+  get queue(): string {
+    return this.resource;
   }
 }
 
@@ -61,40 +84,21 @@ export class WatchError extends WirefeedError {
   }
 }
 
-/** A webhook target refused by the SSRF guard (private address, bad scheme, credentials in URL...). */
+/**
+ * A webhook target refused by the SSRF guard (private address, bad scheme, credentials in URL...). `privateTarget`
+ * is true when only local development's `allowPrivateTargets` would let it through (loopback or private address,
+ * `http:`, a port other than the default).
+ */
 export class UnsafeTargetError extends WirefeedError {
   readonly url: string;
-  constructor(url: string, reason: string) {
+  readonly privateTarget: boolean;
+  constructor(url: string, reason: string, options: { privateTarget?: boolean } = {}) {
     super(`refused webhook target ${url}: ${reason}`);
     this.url = url;
-  }
-}
-
-/** A webhook delivery attempt that failed; `status` is the HTTP status when one was received. */
-export class DeliveryError extends WirefeedError {
-  readonly status: number | null;
-  constructor(message: string, options: { status?: number | null; cause?: unknown; retryable?: boolean } = {}) {
-    super(message, options);
-    this.status = options.status ?? null;
+    this.privateTarget = options.privateTarget ?? false;
   }
 }
 
 export function isWirefeedError(error: unknown): error is WirefeedError {
   return error instanceof WirefeedError;
-}
-
-/** A DeliveryQueue operation failed. `queue` names the queue (e.g. its URL); `operation` e.g. `SendMessageBatch`. */
-export class QueueError extends WirefeedError {
-  readonly queue: string;
-  readonly operation: string;
-  constructor(
-    operation: string,
-    queue: string,
-    reason: string,
-    options: { cause?: unknown; retryable?: boolean } = {},
-  ) {
-    super(`${operation} ${queue}: ${reason}`, options);
-    this.operation = operation;
-    this.queue = queue;
-  }
 }
