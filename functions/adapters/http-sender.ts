@@ -8,35 +8,12 @@ import { lookup as dnsLookup } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import type { SendResult, WebhookSender } from '../core/delivery.ts';
 import { UnsafeTargetError } from '../core/errors.ts';
-import { checkTargetUrl, classifyAddress, isMetadataAddress } from '../core/ssrf.ts';
+import { checkTargetUrl, type ResolvedAddress, type ResolveHost, refusedResolution } from '../core/ssrf.ts';
+import { USER_AGENT } from '../core/version.ts';
 
-export interface SendResult {
-  /** HTTP status received, or null when none was (refused, network error, timeout before headers). */
-  status: number | null;
-  latencyMs: number;
-  /** Set when the attempt failed before or while reading the response. */
-  error?: string;
-  /** From a `Retry-After` header (seconds or HTTP date), when the response carried one. */
-  retryAfterMs?: number;
-  /** The first bytes of the response body, as text, for the attempt log. */
-  bodySnippet?: string;
-  /** The URL itself is refused by the SSRF guard (scheme, port, credentials, IP literal): retrying cannot help. */
-  permanent?: boolean;
-}
-
-export interface WebhookSender {
-  send(url: string, headers: Record<string, string>, body: string): Promise<SendResult>;
-}
-
-export interface ResolvedAddress {
-  readonly address: string;
-  readonly family: number;
-}
-
-/** Resolves a host name to all of its addresses. Injectable so tests can play a rebinding DNS server. */
-export type ResolveHost = (hostname: string) => Promise<readonly ResolvedAddress[]>;
-
+/** Resolves with the system resolver (`getaddrinfo`), every address, in the order the system gives them. */
 export const resolveWithSystem: ResolveHost = (hostname) =>
   new Promise((resolve, reject) => {
     dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => {
@@ -52,7 +29,7 @@ export interface HttpSenderOptions {
   timeoutMs?: number;
   /** Bytes of response body read before the socket is destroyed, default 64 KiB. */
   maxResponseBytes?: number;
-  /** Sent when the caller's headers carry no user-agent. */
+  /** Sent when the caller's headers carry no user-agent (default `wirefeed/<version>`). */
   userAgent?: string;
   resolve?: ResolveHost;
 }
@@ -60,20 +37,6 @@ export interface HttpSenderOptions {
 export const DEFAULT_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 const SNIPPET_BYTES = 512;
-
-/** The first address that the guard refuses, with why; null when all are allowed. */
-export function findRefusedAddress(
-  addresses: readonly ResolvedAddress[],
-  allowPrivateTargets: boolean,
-): { address: string; reason: string } | null {
-  for (const { address } of addresses) {
-    if (isMetadataAddress(address)) return { address, reason: 'cloud metadata address' };
-    if (allowPrivateTargets) continue;
-    const verdict = classifyAddress(address);
-    if (!verdict.allowed) return { address, reason: verdict.reason };
-  }
-  return null;
-}
 
 /** A `lookup` for net/tls sockets that resolves every address and fails the connect if any is refused. */
 export function createGuardedLookup(allowPrivateTargets: boolean, resolve: ResolveHost): LookupFunction {
@@ -83,13 +46,10 @@ export function createGuardedLookup(allowPrivateTargets: boolean, resolve: Resol
         const family = typeof options === 'object' ? options.family : undefined;
         const candidates = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : [...addresses];
         // All of them are checked, not only the one used, so a mixed answer cannot smuggle one in later.
-        const refused = findRefusedAddress(addresses, allowPrivateTargets);
+        const refused = refusedResolution(hostname, hostname, addresses, allowPrivateTargets);
         const first = candidates[0];
         if (refused) {
-          callback(
-            new UnsafeTargetError(hostname, `${hostname} resolves to ${refused.address}, ${refused.reason}`),
-            '',
-          );
+          callback(refused, '');
         } else if (first === undefined) {
           const error = Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' });
           callback(error, '');
@@ -142,12 +102,13 @@ export function createHttpSender(options: HttpSenderOptions): WebhookSender {
         checkTargetUrl(url, { allowPrivateTargets: options.allowPrivateTargets });
         target = new URL(url);
       } catch (error) {
-        return Promise.resolve({ status: null, latencyMs: 0, error: describeError(error), permanent: true });
+        const refused = error instanceof UnsafeTargetError && error.privateTarget ? 'private-target' : 'unsafe';
+        return Promise.resolve({ status: null, latencyMs: 0, error: describeError(error), refused });
       }
       const payload = Buffer.from(body, 'utf8');
       const requestHeaders: Record<string, string> = {
         'content-type': 'application/json',
-        ...(options.userAgent ? { 'user-agent': options.userAgent } : {}),
+        'user-agent': options.userAgent ?? USER_AGENT,
         ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
         'content-length': String(payload.length),
       };

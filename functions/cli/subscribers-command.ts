@@ -1,6 +1,6 @@
 /** `wirefeed subscribers add URL [--events a,b] | list | remove ID | rotate ID | test ID` (all take --state). */
 import { randomBytes } from 'node:crypto';
-import { createHttpSender } from '../adapters/http-sender.ts';
+import { createHttpSender, resolveWithSystem } from '../adapters/http-sender.ts';
 import { openStore } from '../adapters/open-store.ts';
 import { feedUrls } from '../core/article.ts';
 import type { Subscriber } from '../core/delivery.ts';
@@ -8,7 +8,6 @@ import { UsageError } from '../core/errors.ts';
 import { type EventType, eventBody, type FeedUrls, isEventType, type WebhookEvent } from '../core/events.ts';
 import { systemClock } from '../core/ports.ts';
 import { maskSecret, signWebhook } from '../core/sign.ts';
-import { USER_AGENT } from '../core/version.ts';
 import { loadSite } from '../pipeline/publish.ts';
 import { SubscriberNotFoundError, SubscriberRepository, signingSecrets } from '../pipeline/subscribers.ts';
 import { parseArgs } from './args.ts';
@@ -80,7 +79,7 @@ export const subscribersCommand: Command = async (argv, io) => {
   const [action, ...rest] = argv;
   const { values, positionals } = parseArgs(`subscribers ${action ?? ''}`.trim(), rest, OPTIONS);
   const state = openStore(values.state ?? DEFAULT_TARGETS.state, io.env, io.cwd);
-  const repository = new SubscriberRepository(state);
+  const repository = new SubscriberRepository(state, { resolve: resolveWithSystem });
   const allowPrivate = allowPrivateTargets(values['allow-private-targets'], io);
   const now = systemClock.now();
 
@@ -152,7 +151,7 @@ export const subscribersCommand: Command = async (argv, io) => {
         body,
         secrets: signingSecrets(subscriber, now),
       });
-      const sender = createHttpSender({ allowPrivateTargets: allowPrivate, userAgent: USER_AGENT });
+      const sender = createHttpSender({ allowPrivateTargets: allowPrivate });
       const result = await sender.send(subscriber.url, headers, body);
       const ok = result.error === undefined && result.status !== null && result.status >= 200 && result.status < 300;
       io.stdout(

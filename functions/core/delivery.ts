@@ -1,4 +1,4 @@
-/** Subscribers and delivery jobs: the data the DeliveryQueue port carries. */
+/** Subscribers and delivery jobs, and the ports delivery runs through: the queue and the webhook sender. */
 import type { EventType, WebhookEvent } from './events.ts';
 
 export interface SubscriberSecret {
@@ -39,6 +39,29 @@ export interface DeliveryJob {
  */
 export interface DeliveryQueue {
   enqueue(jobs: readonly DeliveryJob[]): Promise<void>;
+}
+
+/** What one HTTP attempt came to. */
+export interface SendResult {
+  /** HTTP status received, or null when none was (refused, network error, timeout before headers). */
+  readonly status: number | null;
+  readonly latencyMs: number;
+  /** Set when the attempt failed before or while reading the response. */
+  readonly error?: string;
+  /** From a `Retry-After` header (seconds or HTTP date), when the response carried one. */
+  readonly retryAfterMs?: number;
+  /** The first bytes of the response body, as text (the receiver's: print it only through `printable`). */
+  readonly bodySnippet?: string;
+  /**
+   * The SSRF guard refused the URL itself (scheme, port, credentials, IP literal), so retrying cannot help:
+   * `private-target` when local development's `allowPrivateTargets` would let it through, `unsafe` otherwise.
+   */
+  readonly refused?: 'unsafe' | 'private-target';
+}
+
+/** Sends one signed webhook request. Never throws for a failed attempt: the result says what happened. */
+export interface WebhookSender {
+  send(url: string, headers: Record<string, string>, body: string): Promise<SendResult>;
 }
 
 /** One delivery attempt as recorded in the attempt log. Never carries a secret. */

@@ -1,7 +1,8 @@
 /**
  * The SSRF guard: which webhook targets wirefeed may connect to. Pure; the HTTP sender applies
- * `classifyAddress` to every address a host name resolves to, at connect time.
+ * `findRefusedAddress` to every address a host name resolves to, at connect time.
  */
+import { maskCredentials } from './display.ts';
 import { UnsafeTargetError } from './errors.ts';
 
 export type AddressVerdict = { allowed: true } | { allowed: false; reason: string };
@@ -191,25 +192,28 @@ export interface CheckedTarget {
  * host only when it is a public address. IP literals are recognised in every spelling the URL standard accepts
  * (`2130706433`, `0177.0.0.1`, `0x7f.1`, `127.1`, `[::ffff:127.0.0.1]`) because parsing canonicalizes them.
  * Host names are checked again, address by address, when the sender resolves them.
- * @throws UnsafeTargetError naming the reason.
+ * @throws UnsafeTargetError naming the reason (with the URL's credentials masked); `privateTarget` is set when
+ *   `allowPrivateTargets` would have let the URL through.
  */
 export function checkTargetUrl(url: string, options: TargetCheckOptions): CheckedTarget {
+  const shown = maskCredentials(url);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new UnsafeTargetError(url, 'not an absolute URL');
+    throw new UnsafeTargetError(shown, 'not an absolute URL');
   }
-  const shown = parsed.username || parsed.password ? url.replace(/\/\/[^@/]*@/, '//***@') : url;
-  const refuse = (reason: string): never => {
-    throw new UnsafeTargetError(shown, reason);
+  const refuse = (reason: string, privateTarget = false): never => {
+    throw new UnsafeTargetError(shown, reason, { privateTarget });
   };
-  const allowedSchemes = options.allowPrivateTargets ? ['https:', 'http:'] : ['https:'];
-  if (!allowedSchemes.includes(parsed.protocol)) {
+  if (parsed.username !== '' || parsed.password !== '') refuse('credentials in the URL are not allowed');
+  if (parsed.protocol === 'http:' && !options.allowPrivateTargets)
+    refuse('scheme http: is not allowed (only https:)', true);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     refuse(`scheme ${parsed.protocol} is not allowed (only https:${options.allowPrivateTargets ? ' or http:' : ''})`);
   }
-  if (parsed.username !== '' || parsed.password !== '') refuse('credentials in the URL are not allowed');
-  if (parsed.port !== '' && !options.allowPrivateTargets) refuse(`port ${parsed.port} is not allowed (default only)`);
+  if (parsed.port !== '' && !options.allowPrivateTargets)
+    refuse(`port ${parsed.port} is not allowed (default only)`, true);
   const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port);
   const host = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
   if (host === '') refuse('no host');
@@ -219,10 +223,49 @@ export function checkTargetUrl(url: string, options: TargetCheckOptions): Checke
     if (isMetadataAddress(ipLiteral)) refuse('cloud metadata address');
     if (!options.allowPrivateTargets) {
       const verdict = classifyAddress(ipLiteral);
-      if (!verdict.allowed) refuse(`${ipLiteral} is ${verdict.reason}`);
+      if (!verdict.allowed) refuse(`${ipLiteral} is ${verdict.reason}`, true);
     }
   } else if (!options.allowPrivateTargets && (host === 'localhost' || host.endsWith('.localhost'))) {
-    refuse('localhost is loopback');
+    refuse('localhost is loopback', true);
   }
   return { host, port, ipLiteral };
+}
+
+export interface ResolvedAddress {
+  readonly address: string;
+  readonly family: number;
+}
+
+/** Resolves a host name to all of its addresses (the DNS port). Injectable so tests can play a rebinding server. */
+export type ResolveHost = (hostname: string) => Promise<readonly ResolvedAddress[]>;
+
+/** The first resolved address the guard refuses, with why; null when all are allowed. */
+export function findRefusedAddress(
+  addresses: readonly ResolvedAddress[],
+  allowPrivateTargets: boolean,
+): { address: string; reason: string } | null {
+  for (const { address } of addresses) {
+    if (isMetadataAddress(address)) return { address, reason: 'cloud metadata address' };
+    if (allowPrivateTargets) continue;
+    const verdict = classifyAddress(address);
+    if (!verdict.allowed) return { address, reason: verdict.reason };
+  }
+  return null;
+}
+
+/**
+ * The UnsafeTargetError for a host name whose resolved addresses the guard refuses, or null when none is refused.
+ * Shared by the add-time check and the connect-time lookup so both say the same thing.
+ */
+export function refusedResolution(
+  url: string,
+  host: string,
+  addresses: readonly ResolvedAddress[],
+  allowPrivateTargets: boolean,
+): UnsafeTargetError | null {
+  const refused = findRefusedAddress(addresses, allowPrivateTargets);
+  if (refused === null) return null;
+  return new UnsafeTargetError(maskCredentials(url), `${host} resolves to ${refused.address}, ${refused.reason}`, {
+    privateTarget: refused.reason !== 'cloud metadata address',
+  });
 }

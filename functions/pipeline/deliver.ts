@@ -1,8 +1,6 @@
 /** Delivery of webhook jobs: one attempt (shared by the local outbox and the SQS handler) and the outbox drain. */
 
-import type { WebhookSender } from '../adapters/http-sender.ts';
-import type { OutboxQueue } from '../adapters/outbox-queue.ts';
-import type { DeliveryAttempt, DeliveryJob } from '../core/delivery.ts';
+import type { DeliveryAttempt, DeliveryJob, WebhookSender } from '../core/delivery.ts';
 import { eventBody } from '../core/events.ts';
 import type { Clock } from '../core/ports.ts';
 import { clampRetryAfter, nextDelay } from '../core/retry-schedule.ts';
@@ -86,12 +84,22 @@ async function attemptWithDetails(
     return { outcome: { kind: 'dropped', reason: `subscriber disabled: ${reason}` }, details };
   }
   const error = describeFailure(status, result.error);
-  if (result.permanent) return { outcome: { kind: 'dead', status, error }, details };
+  if (result.refused !== undefined) return { outcome: { kind: 'dead', status, error }, details };
   const scheduled = nextDelay(job.attempts + 1, deps.schedule, deps.random ?? Math.random);
   if (scheduled === null) return { outcome: { kind: 'dead', status, error }, details };
   const honoursRetryAfter = (status === 429 || status === 503) && result.retryAfterMs !== undefined;
   const delayMs = honoursRetryAfter ? clampRetryAfter(result.retryAfterMs ?? 0, scheduled) : scheduled;
   return { outcome: { kind: 'retry', delayMs, status, error }, details };
+}
+
+/** What the drain needs of the local outbox (the adapter in functions/adapters/outbox-queue.ts). */
+export interface DrainableOutbox {
+  due(now: Date): Promise<DeliveryJob[]>;
+  pending(): Promise<DeliveryJob[]>;
+  complete(job: DeliveryJob): Promise<void>;
+  reschedule(job: DeliveryJob, notBefore: Date, lastStatus: number | null, lastError: string): Promise<void>;
+  deadLetter(job: DeliveryJob, lastStatus: number | null, lastError: string, now?: Date): Promise<void>;
+  recordAttempt(record: DeliveryAttempt): Promise<void>;
 }
 
 export interface DrainResult {
@@ -121,7 +129,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  * subscriber are recorded as dropped and forgotten.
  */
 export async function drainOutbox(
-  outbox: OutboxQueue,
+  outbox: DrainableOutbox,
   deps: DeliveryDeps,
   options: DrainOptions = {},
 ): Promise<DrainResult> {

@@ -1,12 +1,12 @@
 /** Webhook subscribers, one object per subscriber under `subscribers/<id>.json` in the state store. */
 import { randomBytes } from 'node:crypto';
-import { findRefusedAddress, type ResolveHost, resolveWithSystem } from '../adapters/http-sender.ts';
 import type { Subscriber, SubscriberSecret } from '../core/delivery.ts';
-import { StoreError, UnsafeTargetError, UsageError, WirefeedError } from '../core/errors.ts';
+import { UsageError, WirefeedError } from '../core/errors.ts';
 import { type EventType, isEventType } from '../core/events.ts';
+import { parseStoredJson } from '../core/json.ts';
 import type { ObjectStore } from '../core/ports.ts';
 import { formatSecret } from '../core/sign.ts';
-import { checkTargetUrl } from '../core/ssrf.ts';
+import { checkTargetUrl, type ResolveHost, refusedResolution } from '../core/ssrf.ts';
 
 const PREFIX = 'subscribers/';
 /** How long the previous secret keeps signing after `rotate`. */
@@ -38,7 +38,10 @@ function newSecret(): string {
 }
 
 export interface SubscriberRepositoryOptions {
-  /** Resolves a new subscriber's host at `add` time for an early, clear refusal. Defaults to the system resolver. */
+  /**
+   * Resolves a new subscriber's host at `add` time for an early, clear refusal (the CLI passes the system resolver).
+   * Without it `add` checks the URL only; delivery checks every resolved address at connect time either way.
+   */
   resolve?: ResolveHost;
 }
 
@@ -48,11 +51,11 @@ export interface SubscriberRepositoryOptions {
  */
 export class SubscriberRepository {
   readonly #state: ObjectStore;
-  readonly #resolve: ResolveHost;
+  readonly #resolve: ResolveHost | undefined;
 
   constructor(state: ObjectStore, options: SubscriberRepositoryOptions = {}) {
     this.#state = state;
-    this.#resolve = options.resolve ?? resolveWithSystem;
+    this.#resolve = options.resolve;
   }
 
   async list(): Promise<Subscriber[]> {
@@ -68,15 +71,11 @@ export class SubscriberRepository {
   async get(id: string): Promise<Subscriber | null> {
     if (!isSubscriberId(id)) return null;
     const key = `${PREFIX}${id}.json`;
-    const object = await this.#state.get(key);
-    if (!object) return null;
-    try {
-      return JSON.parse(Buffer.from(object.body).toString('utf8')) as Subscriber;
-    } catch (error) {
-      throw new StoreError('get', `${this.#state.location}/${key}`, 'subscriber record is not valid JSON', {
-        cause: error,
-      });
-    }
+    return parseStoredJson(
+      await this.#state.get(key),
+      `${this.#state.location}/${key}`,
+      'subscriber record',
+    ) as Subscriber | null;
   }
 
   /**
@@ -93,10 +92,10 @@ export class SubscriberRepository {
       if (!isEventType(type)) throw new UsageError(`unknown event type: ${type}`);
     }
     const target = checkTargetUrl(url, { allowPrivateTargets: options.allowPrivateTargets });
-    if (target.ipLiteral === null) {
+    if (target.ipLiteral === null && this.#resolve !== undefined) {
       const addresses = await this.#resolve(target.host).catch(() => []);
-      const refused = findRefusedAddress(addresses, options.allowPrivateTargets);
-      if (refused) throw new UnsafeTargetError(url, `${target.host} resolves to ${refused.address}, ${refused.reason}`);
+      const refused = refusedResolution(url, target.host, addresses, options.allowPrivateTargets);
+      if (refused) throw refused;
     }
     const subscriber: Subscriber = {
       id: `sub_${randomBytes(12).toString('base64url')}`,

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
-import { createHttpSender, type ResolvedAddress, type ResolveHost } from '../../functions/adapters/http-sender.ts';
+import { createHttpSender } from '../../functions/adapters/http-sender.ts';
 import { UnsafeTargetError } from '../../functions/core/errors.ts';
 import { fanOut } from '../../functions/core/fan-out.ts';
 import { systemClock } from '../../functions/core/ports.ts';
+import type { ResolvedAddress, ResolveHost } from '../../functions/core/ssrf.ts';
 import { attemptDelivery } from '../../functions/pipeline/deliver.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { type Receiver, startReceiver } from '../helpers/receiver.ts';
@@ -71,7 +72,7 @@ describe('the HTTP sender refuses unsafe targets before any connection', () => {
     ];
     for (const url of urls) {
       const result = await sender.send(url, {}, '{}');
-      expect(result, url).toMatchObject({ status: null, permanent: true });
+      expect(result, url).toMatchObject({ status: null, refused: expect.stringMatching(/^(unsafe|private-target)$/) });
       expect(result.error, url).toMatch(/^refused: /);
     }
     expect(dns.calls).toEqual([]);
@@ -120,7 +121,7 @@ describe('the HTTP sender refuses unsafe targets before any connection', () => {
       expect(result.status).toBeNull();
       expect(result.error).toMatch(reason);
       expect(result.error).not.toMatch(/ECONNREFUSED/);
-      expect(result.permanent).toBeUndefined();
+      expect(result.refused).toBeUndefined();
     }
     expect(dns.calls).toEqual(Object.keys(expected));
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UnsafeTargetError } from '../../functions/core/errors.ts';
-import { checkTargetUrl, classifyAddress, isMetadataAddress } from '../../functions/core/ssrf.ts';
+import { checkTargetUrl, classifyAddress, findRefusedAddress, isMetadataAddress } from '../../functions/core/ssrf.ts';
 
 const REFUSED: [string, RegExp][] = [
   ['0.0.0.0', /unspecified/],
@@ -141,6 +141,46 @@ describe('checkTargetUrl', () => {
     expect(checkTargetUrl('https://[::1]:9443/', local).ipLiteral).toBe('::1');
     expect(refusal('http://169.254.169.254/', local)).toMatch(/metadata/);
     expect(refusal('http://u:p@127.0.0.1:1/', local)).toMatch(/credentials/);
+  });
+
+  it('never echoes credentials, however the URL is spelled, even when it does not parse', () => {
+    for (const url of ['https://us@er:secret@host/', 'https://user:pa/ss@host/', 'https://user:secret@10.0.0.1/']) {
+      const message = refusal(url);
+      expect(message).toMatch(/^refused webhook target https:\/\/\*\*\*@/);
+      expect(message).not.toMatch(/secret|pa\/ss|us@er/);
+    }
+  });
+
+  it('says which refusals only local development lifts (privateTarget), and which always stand', () => {
+    const flagOf = (url: string): boolean | undefined => {
+      try {
+        checkTargetUrl(url, strict);
+      } catch (error) {
+        return (error as UnsafeTargetError).privateTarget;
+      }
+      return undefined;
+    };
+    for (const url of [
+      'http://hooks.example.com/',
+      'https://hooks.example.com:8443/',
+      'https://127.1/',
+      'https://localhost/',
+    ]) {
+      expect(flagOf(url), url).toBe(true);
+    }
+    for (const url of ['https://169.254.169.254/', 'https://u:p@hooks.example.com/', 'ftp://x/', 'not a url']) {
+      expect(flagOf(url), url).toBe(false);
+    }
+    expect(
+      findRefusedAddress(
+        [
+          { address: '93.184.215.14', family: 4 },
+          { address: '10.1.2.3', family: 4 },
+        ],
+        false,
+      ),
+    ).toEqual({ address: '10.1.2.3', reason: 'private (RFC 1918)' });
+    expect(findRefusedAddress([{ address: '10.1.2.3', family: 4 }], true)).toBeNull();
   });
 
   it('knows the cloud metadata addresses in their IPv6 spellings', () => {
