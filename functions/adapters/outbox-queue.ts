@@ -1,11 +1,18 @@
 /**
- * The local DeliveryQueue: a durable outbox in the state store. One object per job under `outbox/jobs/`,
+ * The local DeliveryQueue and JobLedger: a durable outbox in the state store. One object per job under `outbox/jobs/`,
  * dead letters under `outbox/dead/`, one object per attempt under `outbox/log/<subscriber>/`. Every change is a
  * single whole-object write or delete, so a crash leaves each job either as it was or as it became — a job is
  * deleted only once its delivery succeeded, and a crash before that means it is sent again (same webhook-id).
  */
-import type { DeliveryAttempt, DeliveryJob, DeliveryQueue } from '../core/delivery.ts';
-import { StoreError } from '../core/errors.ts';
+import type {
+  DeadLetter,
+  DeadLetterReason,
+  DeliveryAttempt,
+  DeliveryJob,
+  DeliveryQueue,
+  Outbox,
+} from '../core/delivery.ts';
+import { parseStoredJson } from '../core/json.ts';
 import type { ObjectStore } from '../core/ports.ts';
 
 const JOBS = 'outbox/jobs/';
@@ -14,39 +21,41 @@ const LOG = 'outbox/log/';
 const ENQUEUE_CONCURRENCY = 16;
 const JSON_TYPE = { contentType: 'application/json; charset=utf-8' } as const;
 
-/** A dead letter: the job as it last stood, and when it gave up. */
-export interface DeadLetter extends DeliveryJob {
-  readonly deadAt: string;
+/**
+ * A dead letter as stored: the DeadLetter shape, or the job-with-`deadAt` shape earlier versions wrote, whose reason
+ * is recovered from its last error.
+ */
+function readDeadLetter(value: unknown): DeadLetter {
+  const record = value as Partial<DeadLetter> & Partial<DeliveryJob>;
+  if (record.job !== undefined && record.reason !== undefined) return record as DeadLetter;
+  const { deadAt = '', ...job } = record as DeliveryJob & { deadAt?: string };
+  const error = job.lastError ?? '';
+  const reason: DeadLetterReason = error.startsWith('subscriber disabled')
+    ? 'disabled'
+    : error.startsWith('refused')
+      ? 'refused'
+      : 'expired';
+  return { job, reason, deadAt };
 }
 
 function safeSegment(text: string): string {
   return text.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
-export class OutboxQueue implements DeliveryQueue {
+export class OutboxQueue implements DeliveryQueue, Outbox {
   readonly #state: ObjectStore;
 
   constructor(state: ObjectStore) {
     this.#state = state;
   }
 
-  async #read<T>(key: string): Promise<T | null> {
-    const object = await this.#state.get(key);
-    if (!object) return null;
-    try {
-      return JSON.parse(Buffer.from(object.body).toString('utf8')) as T;
-    } catch (error) {
-      throw new StoreError('get', `${this.#state.location}/${key}`, 'outbox record is not valid JSON', {
-        cause: error,
-      });
-    }
-  }
-
   async #readAll<T>(prefix: string): Promise<T[]> {
     const keys: string[] = [];
     for await (const info of this.#state.list(prefix)) if (info.key.endsWith('.json')) keys.push(info.key);
-    const records = await Promise.all(keys.map((key) => this.#read<T>(key)));
-    return records.filter((r): r is Awaited<T> => r !== null) as T[];
+    const read = async (key: string) =>
+      parseStoredJson(await this.#state.get(key), `${this.#state.location}/${key}`, 'outbox record');
+    const records = await Promise.all(keys.map(read));
+    return records.filter((record) => record !== null) as T[];
   }
 
   #put(key: string, value: unknown): Promise<unknown> {
@@ -83,29 +92,22 @@ export class OutboxQueue implements DeliveryQueue {
     await this.#state.delete(`${JOBS}${job.id}.json`);
   }
 
-  /** The attempt on `job` failed: keep it with one more attempt counted, not before `notBefore`. */
-  async reschedule(job: DeliveryJob, notBefore: Date, lastStatus: number | null, lastError: string): Promise<void> {
-    const next: DeliveryJob = {
-      ...job,
-      attempts: job.attempts + 1,
-      notBefore: notBefore.toISOString(),
-      lastStatus,
-      lastError,
-    };
-    await this.#put(`${JOBS}${job.id}.json`, next);
+  /** Keeps the job as given (its failed attempt already counted), not to be attempted before `at`. */
+  async retryAt(job: DeliveryJob, at: Date): Promise<void> {
+    await this.#put(`${JOBS}${job.id}.json`, { ...job, notBefore: at.toISOString() });
   }
 
-  /** The last attempt on `job` failed (or it cannot be delivered): move it to the dead letters. */
-  async deadLetter(job: DeliveryJob, lastStatus: number | null, lastError: string, now = new Date()): Promise<void> {
-    const dead: DeadLetter = { ...job, attempts: job.attempts + 1, lastStatus, lastError, deadAt: now.toISOString() };
+  /** Moves the job to the dead letters. */
+  async deadLetter(letter: DeadLetter): Promise<void> {
     // Written before the job is removed: a crash in between leaves a duplicate, never a loss.
-    await this.#put(`${DEAD}${job.id}.json`, dead);
-    await this.#state.delete(`${JOBS}${job.id}.json`);
+    await this.#put(`${DEAD}${letter.job.id}.json`, letter);
+    await this.#state.delete(`${JOBS}${letter.job.id}.json`);
   }
 
+  /** Dead letters, oldest first. */
   async listDead(): Promise<DeadLetter[]> {
-    const dead = await this.#readAll<DeadLetter>(DEAD);
-    return dead.sort((a, b) => a.deadAt.localeCompare(b.deadAt) || a.id.localeCompare(b.id));
+    const dead = (await this.#readAll<unknown>(DEAD)).map(readDeadLetter);
+    return dead.sort((a, b) => a.deadAt.localeCompare(b.deadAt) || a.job.id.localeCompare(b.job.id));
   }
 
   /**
@@ -115,9 +117,9 @@ export class OutboxQueue implements DeliveryQueue {
   async replay(jobIds?: string[], now = new Date()): Promise<string[]> {
     const wanted = jobIds === undefined ? null : new Set(jobIds);
     const replayed: string[] = [];
-    for (const dead of await this.listDead()) {
+    for (const { job: dead } of await this.listDead()) {
       if (wanted && !wanted.has(dead.id)) continue;
-      const { deadAt: _deadAt, lastStatus: _status, lastError: _error, ...job } = dead;
+      const { lastStatus: _status, lastError: _error, ...job } = dead;
       await this.#put(`${JOBS}${dead.id}.json`, { ...job, attempts: 0, notBefore: now.toISOString() });
       await this.#state.delete(`${DEAD}${dead.id}.json`);
       replayed.push(dead.id);

@@ -1,11 +1,18 @@
 /**
- * The DeliveryQueue port over Amazon SQS: each job is one message whose body is the job's JSON, sent in batches
- * of up to 10 and delayed until the job's `notBefore` (SQS allows at most 15 minutes; a later job is simply
- * attempted early and rescheduled by the delivery function). SQS standard queues do not deduplicate, so a job
- * enqueued twice may be delivered twice — with the same `webhook-id`, which is what receivers deduplicate on.
+ * The delivery ports over Amazon SQS. `SqsQueue` (the DeliveryQueue): each job is one message whose body is the
+ * job's JSON, sent in batches of up to 10 and delayed until the job's `notBefore` (SQS allows at most 15 minutes; a
+ * later job is attempted when those are up). SQS standard queues do not deduplicate, so a job enqueued twice may be
+ * delivered twice — with the same `webhook-id`, which is what receivers deduplicate on. `SqsMessageLedger` (the
+ * JobLedger of one received message): SQS is the retry timer and the DeliveryDLQ holds the dead letters.
  */
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DeliveryJob, DeliveryQueue } from '../core/delivery.ts';
+import {
+  ChangeMessageVisibilityCommand,
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { DeadLetter, DeadLetterReason, DeliveryJob, DeliveryQueue, JobLedger } from '../core/delivery.ts';
 import { QueueError } from '../core/errors.ts';
 import { type Clock, systemClock } from '../core/ports.ts';
 
@@ -85,6 +92,99 @@ export class SqsQueue implements DeliveryQueue {
       pending = pending.filter((entry) => failedIds.has(entry.Id));
       await sleep(this.#backoffMs * 2 ** (attempt - 1));
     }
+  }
+}
+
+/**
+ * SQS caps a message's visibility at 12 hours from its receipt; the 5-minute margin covers the time between the
+ * poller's receive and the change, so the longest scheduled delay is never rejected.
+ */
+export const MAX_VISIBILITY_SECONDS = 12 * 60 * 60 - 5 * 60;
+/** SQS's limit on one message attribute value we write (the error text is cut to it). */
+const MAX_ATTRIBUTE_CHARS = 1024;
+
+export interface SqsLedgerOptions {
+  readonly client: SQSClient;
+  /** The DeliveryQueue the messages were received from. */
+  readonly queueUrl: string;
+  /** The DeliveryDLQ. */
+  readonly deadLetterQueueUrl: string;
+  readonly clock?: Clock;
+}
+
+/**
+ * The JobLedger of one message received from the DeliveryQueue. `complete` acknowledges it; `retryAt` hides it until
+ * then (ChangeMessageVisibility) and hands it back, so SQS delivers it again when the delay is over and its receive
+ * count is the attempt number; `deadLetter` sends the DeadLetter to the DeliveryDLQ, with its reason and error as
+ * message attributes, and only then acknowledges it. Acknowledging is up to the caller: `handBack` says whether the
+ * message must be reported in `batchItemFailures`.
+ */
+export class SqsMessageLedger implements JobLedger {
+  /** True while SQS must hand the message back (the handler reports it as a batch item failure). */
+  handBack = true;
+  readonly #options: SqsLedgerOptions;
+  readonly #receiptHandle: string;
+
+  constructor(options: SqsLedgerOptions, receiptHandle: string) {
+    this.#options = options;
+    this.#receiptHandle = receiptHandle;
+  }
+
+  async complete(_job: DeliveryJob): Promise<void> {
+    this.handBack = false;
+  }
+
+  /** @throws QueueError when the visibility cannot be changed (the message then comes back after the queue's timeout). */
+  async retryAt(_job: DeliveryJob, at: Date): Promise<void> {
+    this.handBack = true;
+    const now = (this.#options.clock ?? systemClock).now().getTime();
+    const seconds = Math.min(Math.max(Math.ceil((at.getTime() - now) / 1000), 0), MAX_VISIBILITY_SECONDS);
+    const { client, queueUrl } = this.#options;
+    const command = new ChangeMessageVisibilityCommand({
+      QueueUrl: queueUrl,
+      ReceiptHandle: this.#receiptHandle,
+      VisibilityTimeout: seconds,
+    });
+    await call('ChangeMessageVisibility', queueUrl, () => client.send(command));
+  }
+
+  /** @throws QueueError when the DeliveryDLQ does not take it; the message then stays, so nothing is lost. */
+  async deadLetter(letter: DeadLetter): Promise<void> {
+    this.handBack = true;
+    await sendToDeadLetters(this.#options, JSON.stringify(letter), letter.reason, letter.job.lastError ?? '');
+    this.handBack = false;
+  }
+}
+
+/**
+ * Moves a received body that is not a delivery job to the DeliveryDLQ as it came (so it can be inspected or
+ * redriven), with reason `unreadable` and the parse error as attributes.
+ */
+export function deadLetterUnreadable(options: SqsLedgerOptions, body: string, error: string): Promise<void> {
+  return sendToDeadLetters(options, body, 'unreadable', error);
+}
+
+async function sendToDeadLetters(
+  options: SqsLedgerOptions,
+  body: string,
+  reason: DeadLetterReason,
+  error: string,
+): Promise<void> {
+  const queueUrl = options.deadLetterQueueUrl;
+  const attributes = {
+    reason: { DataType: 'String', StringValue: reason },
+    ...(error === '' ? {} : { error: { DataType: 'String', StringValue: error.slice(0, MAX_ATTRIBUTE_CHARS) } }),
+  };
+  const command = new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageAttributes: attributes });
+  await call('SendMessage', queueUrl, () => options.client.send(command));
+}
+
+/** Runs one SQS call; what the SDK could not retry away becomes a QueueError naming the call and the queue. */
+async function call(operation: string, queueUrl: string, send: () => Promise<unknown>): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    throw new QueueError(operation, queueUrl, describe(error), { cause: error, retryable: isRetryableSdkError(error) });
   }
 }
 

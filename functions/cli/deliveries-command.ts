@@ -4,10 +4,7 @@ import { openStore } from '../adapters/open-store.ts';
 import { OutboxQueue } from '../adapters/outbox-queue.ts';
 import { UsageError } from '../core/errors.ts';
 import { systemClock } from '../core/ports.ts';
-import { DEFAULT_SCHEDULE_MS } from '../core/retry-schedule.ts';
-import { USER_AGENT } from '../core/version.ts';
-import { drainOutbox } from '../pipeline/deliver.ts';
-import { SubscriberRepository } from '../pipeline/subscribers.ts';
+import { deliveryDeps, drainOutbox } from '../pipeline/deliver.ts';
 import { parseArgs } from './args.ts';
 import { DEFAULT_TARGETS } from './build-command.ts';
 import type { Command } from './io.ts';
@@ -31,13 +28,7 @@ export const deliverCommand: Command = async (argv, io) => {
   const allowPrivate = allowPrivateTargets(values['allow-private-targets'], io);
   const summary = await drainOutbox(
     new OutboxQueue(state),
-    {
-      subscribers: new SubscriberRepository(state),
-      sender: createHttpSender({ allowPrivateTargets: allowPrivate, userAgent: USER_AGENT }),
-      clock: systemClock,
-      schedule: DEFAULT_SCHEDULE_MS,
-      userAgent: USER_AGENT,
-    },
+    deliveryDeps(state, createHttpSender({ allowPrivateTargets: allowPrivate })),
     { concurrency, waitForRetries: values.wait === true },
   );
   io.stdout(
@@ -64,10 +55,10 @@ export const deliveriesCommand: Command = async (argv, io) => {
         return 0;
       }
       if (dead.length === 0) io.stdout('no dead letters\n');
-      for (const job of dead) {
+      for (const { job, reason, deadAt } of dead) {
         io.stdout(
           `${job.id}  ${job.subscriberId}  ${job.event.type} ${job.event.id}  attempts=${job.attempts}  ` +
-            `dead=${job.deadAt}  last=${job.lastStatus ?? '-'} ${job.lastError ?? ''}\n`,
+            `dead=${deadAt}  reason=${reason}  last=${job.lastStatus ?? '-'} ${job.lastError ?? ''}\n`,
         );
       }
       return 0;

@@ -6,12 +6,8 @@ import { serveDirectory } from '../adapters/http-server.ts';
 import { openStore } from '../adapters/open-store.ts';
 import { OutboxQueue } from '../adapters/outbox-queue.ts';
 import { UsageError, WatchError, WirefeedError } from '../core/errors.ts';
-import { systemClock } from '../core/ports.ts';
-import { DEFAULT_SCHEDULE_MS } from '../core/retry-schedule.ts';
-import { USER_AGENT } from '../core/version.ts';
-import { drainOutbox } from '../pipeline/deliver.ts';
+import { deliveryDeps, drainOutbox } from '../pipeline/deliver.ts';
 import { isSourceKey, loadSite, PublishSession, SITE_KEY, SOURCE_PREFIX } from '../pipeline/publish.ts';
-import { SubscriberRepository } from '../pipeline/subscribers.ts';
 import { parseArgs, parsePort } from './args.ts';
 import { BUILD_OPTIONS, type BuildTargets, buildTargets, describeResult, runBuild } from './build-command.ts';
 import type { CliIo, Command } from './io.ts';
@@ -73,13 +69,7 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
 
   const state = openStore(targets.state, io.env, io.cwd);
   const outbox = new OutboxQueue(state);
-  const deliveryDeps = {
-    subscribers: new SubscriberRepository(state),
-    sender: createHttpSender({ allowPrivateTargets: options.allowPrivateTargets, userAgent: USER_AGENT }),
-    clock: systemClock,
-    schedule: DEFAULT_SCHEDULE_MS,
-    userAgent: USER_AGENT,
-  };
+  const delivery = deliveryDeps(state, createHttpSender({ allowPrivateTargets: options.allowPrivateTargets }));
 
   const session = new PublishSession();
   let delivering: Promise<void> = Promise.resolve();
@@ -88,7 +78,7 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
     if (draining) return;
     draining = true;
     try {
-      const summary = await drainOutbox(outbox, deliveryDeps);
+      const summary = await drainOutbox(outbox, delivery);
       const total = summary.delivered + summary.retried + summary.dead + summary.dropped;
       if (total > 0) {
         io.stdout(

@@ -1,33 +1,44 @@
-/** Delivery of webhook jobs: one attempt (shared by the local outbox and the SQS handler) and the outbox drain. */
-
-import type { DeliveryAttempt, DeliveryJob, WebhookSender } from '../core/delivery.ts';
+/**
+ * Delivery of webhook jobs: one attempt, the one place that settles what follows it (`settle`), and the outbox
+ * drain. The SQS handler and the local outbox both go through `deliverJob`, each with its own JobLedger.
+ */
+import type {
+  DeadLetter,
+  DeliveryAttempt,
+  DeliveryJob,
+  DeliveryOutcome,
+  JobLedger,
+  Outbox,
+  WebhookSender,
+} from '../core/delivery.ts';
 import { eventBody } from '../core/events.ts';
-import type { Clock } from '../core/ports.ts';
-import { clampRetryAfter, nextDelay } from '../core/retry-schedule.ts';
+import { type Clock, type ObjectStore, systemClock } from '../core/ports.ts';
+import { clampRetryAfter, DEFAULT_SCHEDULE_MS, nextDelay } from '../core/retry-schedule.ts';
 import { signWebhook } from '../core/sign.ts';
-import { type SubscriberRepository, signingSecrets } from './subscribers.ts';
-
-export type DeliveryOutcome =
-  | { kind: 'delivered'; status: number; latencyMs: number }
-  | { kind: 'retry'; delayMs: number; status: number | null; error: string }
-  | { kind: 'dead'; status: number | null; error: string }
-  /** Not sent: the subscriber was removed or is disabled (e.g. after a 410). */
-  | { kind: 'dropped'; reason: string };
+import { SubscriberRepository, signingSecrets } from './subscribers.ts';
 
 export interface DeliveryDeps {
-  subscribers: SubscriberRepository;
-  sender: WebhookSender;
-  clock: Clock;
-  schedule: readonly number[];
-  random?: () => number;
-  userAgent?: string;
+  readonly subscribers: SubscriberRepository;
+  readonly sender: WebhookSender;
+  readonly clock: Clock;
+  readonly schedule: readonly number[];
+  readonly random?: () => number;
 }
 
-/** What the last attempt looked like, for the attempt log (set by `attemptDelivery` via `onAttempt`). */
-interface AttemptDetails {
-  status: number | null;
-  latencyMs: number;
-  started: Date;
+/**
+ * The delivery dependencies every entry point runs with (the deliver and dev commands, the DeliveryFunction):
+ * subscribers in `state`, the system clock and the default retry schedule; the caller picks the sender.
+ */
+export function deliveryDeps(state: ObjectStore, sender: WebhookSender): DeliveryDeps {
+  return { subscribers: new SubscriberRepository(state), sender, clock: systemClock, schedule: DEFAULT_SCHEDULE_MS };
+}
+
+/** An attempt's outcome with what the attempt log records about it. */
+export interface AttemptReport {
+  readonly outcome: DeliveryOutcome;
+  readonly started: Date;
+  readonly status: number | null;
+  readonly latencyMs: number;
 }
 
 function describeFailure(status: number | null, error: string | undefined): string {
@@ -40,23 +51,21 @@ function describeFailure(status: number | null, error: string | undefined): stri
  * One delivery attempt of `job` (which has had `job.attempts` attempts before this one). Signs with the
  * subscriber's valid secrets at the clock's time; `webhook-id` is the event id on every attempt.
  * 2xx delivers; 410 disables the subscriber; 429/503 wait at least their `Retry-After` (clamped to
- * [schedule step, 12 h]); everything else, 3xx included, retries until the schedule runs out.
+ * [schedule step, 12 h]); a URL the SSRF guard refuses is dead at once; everything else, 3xx included, retries
+ * until the schedule runs out.
  */
 export async function attemptDelivery(job: DeliveryJob, deps: DeliveryDeps): Promise<DeliveryOutcome> {
-  return (await attemptWithDetails(job, deps)).outcome;
+  return (await attempt(job, deps)).outcome;
 }
 
-async function attemptWithDetails(
-  job: DeliveryJob,
-  deps: DeliveryDeps,
-): Promise<{ outcome: DeliveryOutcome; details: AttemptDetails }> {
+async function attempt(job: DeliveryJob, deps: DeliveryDeps): Promise<AttemptReport> {
   const started = deps.clock.now();
-  const details: AttemptDetails = { status: null, latencyMs: 0, started };
+  const unsent = (outcome: DeliveryOutcome): AttemptReport => ({ outcome, started, status: null, latencyMs: 0 });
   const subscriber = await deps.subscribers.get(job.subscriberId);
-  if (!subscriber) return { outcome: { kind: 'dropped', reason: 'subscriber removed' }, details };
+  if (!subscriber) return unsent({ kind: 'dropped', reason: 'removed', error: 'subscriber removed' });
   if (subscriber.status !== 'active') {
-    const reason = `subscriber disabled${subscriber.disabledReason ? `: ${subscriber.disabledReason}` : ''}`;
-    return { outcome: { kind: 'dropped', reason }, details };
+    const error = `subscriber disabled${subscriber.disabledReason ? `: ${subscriber.disabledReason}` : ''}`;
+    return unsent({ kind: 'dead', reason: 'disabled', status: null, error });
   }
 
   const body = eventBody(job.event);
@@ -68,38 +77,105 @@ async function attemptWithDetails(
       secrets: signingSecrets(subscriber, started),
     }),
     'content-type': 'application/json',
-    ...(deps.userAgent ? { 'user-agent': deps.userAgent } : {}),
   };
   const result = await deps.sender.send(subscriber.url, headers, body);
-  details.status = result.status;
-  details.latencyMs = result.latencyMs;
   const { status } = result;
+  const report = (outcome: DeliveryOutcome): AttemptReport => ({
+    outcome,
+    started,
+    status,
+    latencyMs: result.latencyMs,
+  });
 
   if (result.error === undefined && status !== null && status >= 200 && status < 300) {
-    return { outcome: { kind: 'delivered', status, latencyMs: result.latencyMs }, details };
+    return report({ kind: 'delivered', status, latencyMs: result.latencyMs });
   }
   if (status === 410 && result.error === undefined) {
-    const reason = `410 Gone at ${started.toISOString()}`;
-    await deps.subscribers.disable(subscriber.id, reason);
-    return { outcome: { kind: 'dropped', reason: `subscriber disabled: ${reason}` }, details };
+    const disabledReason = `410 Gone at ${started.toISOString()}`;
+    await deps.subscribers.disable(subscriber.id, disabledReason);
+    return report({ kind: 'dead', reason: 'disabled', status, error: `subscriber disabled: ${disabledReason}` });
   }
   const error = describeFailure(status, result.error);
-  if (result.refused !== undefined) return { outcome: { kind: 'dead', status, error }, details };
+  if (result.refused !== undefined) {
+    return report({
+      kind: 'dead',
+      reason: result.refused === 'private-target' ? 'private-target' : 'refused',
+      status,
+      error,
+    });
+  }
   const scheduled = nextDelay(job.attempts + 1, deps.schedule, deps.random ?? Math.random);
-  if (scheduled === null) return { outcome: { kind: 'dead', status, error }, details };
+  if (scheduled === null) return report({ kind: 'dead', reason: 'expired', status, error });
   const honoursRetryAfter = (status === 429 || status === 503) && result.retryAfterMs !== undefined;
   const delayMs = honoursRetryAfter ? clampRetryAfter(result.retryAfterMs ?? 0, scheduled) : scheduled;
-  return { outcome: { kind: 'retry', delayMs, status, error }, details };
+  return report({ kind: 'retry', delayMs, status, error });
 }
 
-/** What the drain needs of the local outbox (the adapter in functions/adapters/outbox-queue.ts). */
-export interface DrainableOutbox {
-  due(now: Date): Promise<DeliveryJob[]>;
-  pending(): Promise<DeliveryJob[]>;
-  complete(job: DeliveryJob): Promise<void>;
-  reschedule(job: DeliveryJob, notBefore: Date, lastStatus: number | null, lastError: string): Promise<void>;
-  deadLetter(job: DeliveryJob, lastStatus: number | null, lastError: string, now?: Date): Promise<void>;
-  recordAttempt(record: DeliveryAttempt): Promise<void>;
+/** The job after a failed attempt: one more attempt counted, with how it went. */
+function attempted(job: DeliveryJob, outcome: { status: number | null; error: string }): DeliveryJob {
+  return { ...job, attempts: job.attempts + 1, lastStatus: outcome.status, lastError: outcome.error };
+}
+
+/**
+ * Records what follows an attempt, in the one place that decides it: delivered or dropped (the subscriber was
+ * removed) completes the job; a retry keeps it, one attempt more, until `now` + the delay; anything else makes it a
+ * dead letter with its typed reason — a disabled subscriber's jobs included, so they can be replayed once it is
+ * re-enabled.
+ */
+export async function settle(
+  job: DeliveryJob,
+  outcome: DeliveryOutcome,
+  ledger: JobLedger,
+  now: Date,
+): Promise<DeadLetter | null> {
+  switch (outcome.kind) {
+    case 'delivered':
+    case 'dropped':
+      await ledger.complete(job);
+      return null;
+    case 'retry':
+      await ledger.retryAt(attempted(job, outcome), new Date(now.getTime() + outcome.delayMs));
+      return null;
+    case 'dead': {
+      const letter: DeadLetter = { job: attempted(job, outcome), reason: outcome.reason, deadAt: now.toISOString() };
+      await ledger.deadLetter(letter);
+      return letter;
+    }
+  }
+}
+
+/** The attempt-log record of one attempt. */
+export function attemptRecord(job: DeliveryJob, report: AttemptReport): DeliveryAttempt {
+  const { outcome } = report;
+  return {
+    jobId: job.id,
+    eventId: job.event.id,
+    eventType: job.event.type,
+    subscriberId: job.subscriberId,
+    attempt: job.attempts + 1,
+    time: report.started.toISOString(),
+    status: report.status,
+    latencyMs: report.latencyMs,
+    outcome: outcome.kind,
+    ...(outcome.kind === 'delivered' ? {} : { error: outcome.error }),
+    ...(outcome.kind === 'dead' || outcome.kind === 'dropped' ? { reason: outcome.reason } : {}),
+  };
+}
+
+/**
+ * Attempts `job` once and settles it in `ledger`. `beforeSettle` sees the attempt first (the outbox records it in
+ * its attempt log there, so an attempt is logged before its job changes and a crash in between re-sends, never
+ * loses).
+ */
+export async function deliverJob(
+  job: DeliveryJob,
+  deps: DeliveryDeps,
+  ledger: JobLedger,
+  beforeSettle?: (report: AttemptReport) => Promise<void>,
+): Promise<AttemptReport & { readonly deadLetter: DeadLetter | null }> {
+  const report = await attempt(job, deps);
+  await beforeSettle?.(report);
+  return { ...report, deadLetter: await settle(job, report.outcome, ledger, deps.clock.now()) };
 }
 
 export interface DrainResult {
@@ -107,6 +183,17 @@ export interface DrainResult {
   retried: number;
   dead: number;
   dropped: number;
+  /** The jobs this drain dead-lettered, with their reasons, in the order they were settled. */
+  deadLetters: DeadLetter[];
+}
+
+/** What `drainOutbox` is about to wait for, with `waitForRetries`. */
+export interface DrainWait {
+  readonly ms: number;
+  /** The job that falls due first. */
+  readonly next: DeliveryJob;
+  /** Jobs still waiting. */
+  readonly pending: number;
 }
 
 export interface DrainOptions {
@@ -118,77 +205,54 @@ export interface DrainOptions {
   waitForRetries?: boolean;
   /** Injected so tests with a fake clock can advance it instead of waiting. */
   sleep?: (ms: number) => Promise<void>;
+  /** Called after each round of attempts, with the totals so far. */
+  onRound?: (totals: DrainResult) => void;
+  /** Called before each sleep of `waitForRetries`. */
+  onWait?: (wait: DrainWait) => void;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Attempts every due job in the outbox. Each attempt is recorded before its job is removed, rescheduled or
- * dead-lettered, and a job is removed only after a 2xx — so a crash anywhere means the job is attempted again.
- * Jobs of a disabled subscriber go to the dead letters (replayable once it is re-enabled); jobs of a removed
- * subscriber are recorded as dropped and forgotten.
+ * Attempts every due job in the outbox. Each attempt is recorded before its job is settled, and a job is removed
+ * only after a 2xx (or once its subscriber is gone) — so a crash anywhere means the job is attempted again.
  */
 export async function drainOutbox(
-  outbox: DrainableOutbox,
+  outbox: Outbox,
   deps: DeliveryDeps,
   options: DrainOptions = {},
 ): Promise<DrainResult> {
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const maxRounds = options.maxRounds ?? (options.waitForRetries ? Number.POSITIVE_INFINITY : 1);
   const sleep = options.sleep ?? realSleep;
-  const totals: DrainResult = { delivered: 0, retried: 0, dead: 0, dropped: 0 };
+  const totals: DrainResult = { delivered: 0, retried: 0, dead: 0, dropped: 0, deadLetters: [] };
+  const count: Record<DeliveryOutcome['kind'], 'delivered' | 'retried' | 'dead' | 'dropped'> = {
+    delivered: 'delivered',
+    retry: 'retried',
+    dead: 'dead',
+    dropped: 'dropped',
+  };
 
   const handle = async (job: DeliveryJob): Promise<void> => {
-    const { outcome, details } = await attemptWithDetails(job, deps);
-    const record: DeliveryAttempt = {
-      jobId: job.id,
-      eventId: job.event.id,
-      eventType: job.event.type,
-      subscriberId: job.subscriberId,
-      attempt: job.attempts + 1,
-      time: details.started.toISOString(),
-      status: details.status,
-      latencyMs: details.latencyMs,
-      outcome: outcome.kind,
-      ...(outcome.kind === 'delivered' ? {} : { error: outcome.kind === 'dropped' ? outcome.reason : outcome.error }),
-    };
-    await outbox.recordAttempt(record);
-    switch (outcome.kind) {
-      case 'delivered':
-        await outbox.complete(job);
-        totals.delivered++;
-        break;
-      case 'retry':
-        await outbox.reschedule(
-          job,
-          new Date(deps.clock.now().getTime() + outcome.delayMs),
-          outcome.status,
-          outcome.error,
-        );
-        totals.retried++;
-        break;
-      case 'dead':
-        await outbox.deadLetter(job, outcome.status, outcome.error, deps.clock.now());
-        totals.dead++;
-        break;
-      case 'dropped':
-        if (outcome.reason === 'subscriber removed') await outbox.complete(job);
-        else await outbox.deadLetter(job, null, outcome.reason, deps.clock.now());
-        totals.dropped++;
-        break;
-    }
+    const settled = await deliverJob(job, deps, outbox, (report) => outbox.recordAttempt(attemptRecord(job, report)));
+    totals[count[settled.outcome.kind]]++;
+    if (settled.deadLetter !== null) totals.deadLetters.push(settled.deadLetter);
   };
 
   for (let round = 0; round < maxRounds; round++) {
     const due = await outbox.due(deps.clock.now());
     if (due.length === 0) {
       if (!options.waitForRetries) break;
-      const next = (await outbox.pending())[0];
+      const pending = await outbox.pending();
+      const next = pending[0];
       if (!next) break;
-      await sleep(Math.max(0, Date.parse(next.notBefore) - deps.clock.now().getTime()));
+      const ms = Math.max(0, Date.parse(next.notBefore) - deps.clock.now().getTime());
+      options.onWait?.({ ms, next, pending: pending.length });
+      await sleep(ms);
       continue;
     }
     await runPool(due, concurrency, handle);
+    options.onRound?.(totals);
   }
   return totals;
 }

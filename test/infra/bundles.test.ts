@@ -15,7 +15,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store } from '../../functions/adapters/s3-store.ts';
-import type { DeliveryJob, Subscriber } from '../../functions/core/delivery.ts';
+import type { DeadLetter, DeliveryJob, Subscriber } from '../../functions/core/delivery.ts';
 import { ENV } from '../../functions/handlers/env-names.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { type S3TestServer, startS3Server } from '../helpers/s3-server.ts';
@@ -381,8 +381,12 @@ describe('delivery bundle', () => {
     expect(result).toEqual({ batchItemFailures: [] });
     const dead = sqs.callsOf('SendMessage').at(-1);
     expect(dead?.input.QueueUrl).toBe(sqs.queueUrl('Wirefeed-DeliveryDLQ'));
-    const letter = JSON.parse(String(dead?.input.MessageBody)) as { job: DeliveryJob; reason: string };
-    expect(letter.reason).toContain('500');
-    expect(letter.job).toMatchObject({ id: job.id, attempts: 8, lastStatus: 500 });
+    const letter = JSON.parse(String(dead?.input.MessageBody)) as DeadLetter;
+    expect(letter.reason).toBe('expired');
+    expect(letter.job).toMatchObject({ id: job.id, attempts: 8, lastStatus: 500, lastError: 'HTTP 500' });
+    expect(dead?.input.MessageAttributes).toEqual({
+      reason: { DataType: 'String', StringValue: 'expired' },
+      error: { DataType: 'String', StringValue: 'HTTP 500' },
+    });
   });
 });

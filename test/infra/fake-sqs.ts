@@ -20,6 +20,8 @@ export interface FakeSqs {
   callsOf(action: string): SqsCall[];
   /** The next `count` SendMessageBatch entries (across calls) are reported as failed, retryable. */
   failNextEntries(count: number): void;
+  /** The next `count` calls of `action` fail whole, with a 500 InternalError (recorded in `calls` all the same). */
+  failNextCalls(action: string, count: number): void;
   stop(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex
 export async function startFakeSqs(): Promise<FakeSqs> {
   const calls: SqsCall[] = [];
   let entriesToFail = 0;
+  const callsToFail = new Map<string, number>();
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -36,6 +39,13 @@ export async function startFakeSqs(): Promise<FakeSqs> {
       const action = target.replace(/^AmazonSQS\./, '');
       const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
       calls.push({ action, path: request.url ?? '/', input });
+      const failing = callsToFail.get(action) ?? 0;
+      if (failing > 0) {
+        callsToFail.set(action, failing - 1);
+        response.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+        response.end(JSON.stringify({ __type: 'com.amazonaws.sqs#InternalError', message: 'injected failure' }));
+        return;
+      }
       let output: unknown = {};
       if (action === 'SendMessageBatch') {
         const entries = input.Entries as { Id: string; MessageBody: string }[];
@@ -66,6 +76,9 @@ export async function startFakeSqs(): Promise<FakeSqs> {
     callsOf: (action) => calls.filter((call) => call.action === action),
     failNextEntries: (count) => {
       entriesToFail = count;
+    },
+    failNextCalls: (action, count) => {
+      callsToFail.set(action, count);
     },
     stop: async () => {
       server.closeAllConnections();

@@ -72,7 +72,7 @@ it('redelivers with the same webhook-id every job whose success was not recorded
   expect(await new OutboxQueue(state).pending()).toHaveLength(JOBS);
 
   const totals = await drainOutbox(new OutboxQueue(state), deps());
-  expect(totals).toEqual({ delivered: JOBS, retried: 0, dead: 0, dropped: 0 });
+  expect(totals).toEqual({ delivered: JOBS, retried: 0, dead: 0, dropped: 0, deadLetters: [] });
   expect(await new OutboxQueue(state).pending()).toEqual([]);
   for (const event of list) {
     const copies = receiver.requests.filter((r) => r.webhookId === event.id);

@@ -44,7 +44,10 @@ describe('OutboxQueue', () => {
     const [job] = fanOut([event(1)], [subscriber], now);
     if (!job) throw new Error('no job');
     await outbox.enqueue([job]);
-    await outbox.reschedule(job, new Date('2024-05-01T00:01:00.000Z'), 500, 'HTTP 500');
+    await outbox.retryAt(
+      { ...job, attempts: 1, lastStatus: 500, lastError: 'HTTP 500' },
+      new Date('2024-05-01T00:01:00.000Z'),
+    );
     await outbox.enqueue([job]);
     const [stored] = await outbox.pending();
     expect(stored).toMatchObject({ id: job.id, attempts: 1, lastStatus: 500, lastError: 'HTTP 500' });
@@ -59,11 +62,14 @@ describe('OutboxQueue', () => {
     const subscriber = await subscribers.add(receiver.url, { allowPrivateTargets: true, now: new Date() });
     const jobs = fanOut([event(1), event(2)], [subscriber], new Date());
     await outbox.enqueue(jobs);
-    for (const job of jobs) await outbox.deadLetter(job, 503, 'HTTP 503');
+    for (const job of jobs) {
+      const attempted = { ...job, attempts: 1, lastStatus: 503, lastError: 'HTTP 503' };
+      await outbox.deadLetter({ job: attempted, reason: 'expired', deadAt: '2024-05-01T00:00:00.000Z' });
+    }
     expect(await outbox.pending()).toEqual([]);
-    expect((await outbox.listDead()).map((d) => [d.id, d.lastStatus, d.lastError, d.attempts])).toEqual(
-      expect.arrayContaining(jobs.map((j) => [j.id, 503, 'HTTP 503', 1])),
-    );
+    expect(
+      (await outbox.listDead()).map(({ job, reason }) => [job.id, job.lastStatus, job.lastError, job.attempts, reason]),
+    ).toEqual(expect.arrayContaining(jobs.map((j) => [j.id, 503, 'HTTP 503', 1, 'expired'])));
     await outbox.enqueue(jobs);
     expect(await outbox.pending()).toEqual([]);
     expect(await outbox.replay([jobs[0]?.id ?? '', 'job_unknown'])).toEqual([jobs[0]?.id]);
@@ -99,12 +105,13 @@ describe('drainOutbox', () => {
         },
       },
     );
-    expect(totals).toEqual({ delivered: 0, retried: 2, dead: 1, dropped: 0 });
+    expect(totals).toMatchObject({ delivered: 0, retried: 2, dead: 1, dropped: 0 });
+    expect(totals.deadLetters.map((letter) => letter.reason)).toEqual(['expired']);
     expect(slept).toEqual([60_000, 120_000]);
     expect(receiver.requests).toHaveLength(3);
     expect(new Set(receiver.requests.map((r) => r.webhookId))).toEqual(new Set(['evt_q_1']));
     const [dead] = await outbox.listDead();
-    expect(dead).toMatchObject({ attempts: 3, lastStatus: 500, lastError: 'HTTP 500' });
+    expect(dead).toMatchObject({ reason: 'expired', job: { attempts: 3, lastStatus: 500, lastError: 'HTTP 500' } });
     const log = await outbox.listAttempts();
     expect(log.map((a) => [a.attempt, a.status, a.outcome])).toEqual([
       [1, 500, 'retry'],
@@ -126,16 +133,17 @@ describe('drainOutbox', () => {
       clock: { now: () => new Date() },
       schedule: [5],
     };
-    expect(await drainOutbox(outbox, deps, { concurrency: 1 })).toEqual({
+    expect(await drainOutbox(outbox, deps, { concurrency: 1 })).toMatchObject({
       delivered: 0,
       retried: 0,
-      dead: 0,
-      dropped: 2,
+      dead: 1,
+      dropped: 1,
     });
     expect(receiver.requests).toHaveLength(1);
     const dead = await outbox.listDead();
-    expect(dead.map((d) => d.subscriberId)).toEqual([gone.id]);
-    expect(dead[0]?.lastError).toMatch(/disabled: 410 Gone/);
+    expect(dead.map((d) => d.job.subscriberId)).toEqual([gone.id]);
+    expect(dead[0]?.reason).toBe('disabled');
+    expect(dead[0]?.job.lastError).toMatch(/disabled: 410 Gone/);
     expect(await outbox.pending()).toEqual([]);
     expect((await outbox.listAttempts({ subscriberId: removed.id })).map((a) => a.error)).toEqual([
       'subscriber removed',

@@ -45,11 +45,10 @@ function articleEvent(n: number): WebhookEvent {
 function deps(overrides: Partial<DeliveryDeps> = {}): DeliveryDeps {
   return {
     subscribers,
-    sender: createHttpSender({ allowPrivateTargets: true, timeoutMs: TIMEOUT_MS }),
+    sender: createHttpSender({ allowPrivateTargets: true, timeoutMs: TIMEOUT_MS, userAgent: 'wirefeed/0.0.0-test' }),
     clock: systemClock,
     schedule: SCHEDULE,
     random: () => 0.5,
-    userAgent: 'wirefeed/0.0.0-test',
     ...overrides,
   };
 }
@@ -183,14 +182,17 @@ describe('status matrix: one attempt against a receiver that answers…', () => 
     expect(receiver.requests).toHaveLength(1);
   });
 
-  it('410: the subscriber is disabled and later jobs for it are dropped without a request', async () => {
+  it('410: the subscriber is disabled and later jobs for it are dead-lettered without a request', async () => {
     const { receiver, job, subscriberId } = await setUp({ kind: 'status', status: 410 });
     const outcome = await attemptDelivery(job, deps());
-    expect(outcome.kind).toBe('dropped');
+    expect(outcome).toMatchObject({ kind: 'dead', reason: 'disabled', status: 410 });
     const subscriber = await subscribers.get(subscriberId);
     expect(subscriber?.status).toBe('disabled');
     expect(subscriber?.disabledReason).toMatch(/410/);
-    expect(await attemptDelivery({ ...job, id: 'job_other' }, deps())).toMatchObject({ kind: 'dropped' });
+    expect(await attemptDelivery({ ...job, id: 'job_other' }, deps())).toMatchObject({
+      kind: 'dead',
+      reason: 'disabled',
+    });
     expect(receiver.requests).toHaveLength(1);
   });
 
@@ -221,6 +223,7 @@ describe('status matrix: one attempt against a receiver that answers…', () => 
     const { job } = await setUp({ kind: 'status', status: 500 });
     expect(await attemptDelivery({ ...job, attempts: SCHEDULE.length }, deps())).toEqual({
       kind: 'dead',
+      reason: 'expired',
       status: 500,
       error: 'HTTP 500',
     });
@@ -272,7 +275,11 @@ describe('status matrix: one attempt against a receiver that answers…', () => 
   it('a removed subscriber: dropped without a request', async () => {
     const { receiver, job, subscriberId } = await setUp({ kind: 'status', status: 200 });
     await subscribers.remove(subscriberId);
-    expect(await attemptDelivery(job, deps())).toEqual({ kind: 'dropped', reason: 'subscriber removed' });
+    expect(await attemptDelivery(job, deps())).toEqual({
+      kind: 'dropped',
+      reason: 'removed',
+      error: 'subscriber removed',
+    });
     expect(receiver.requests).toHaveLength(0);
   });
 });

@@ -82,8 +82,9 @@ it('delivers every (event, subscriber) at least once or dead-letters it with its
 
   expect(await outbox.pending()).toEqual([]);
   const dead = await outbox.listDead();
-  const deadPairs = new Set(dead.map((job) => `${job.event.id} ${job.subscriberId}`));
-  for (const job of dead) {
+  const deadPairs = new Set(dead.map(({ job }) => `${job.event.id} ${job.subscriberId}`));
+  for (const { job, reason } of dead) {
+    expect(reason).toBe('expired');
     expect(job.lastError).toBeTruthy();
     expect(job.attempts).toBe(SCHEDULE.length + 1);
   }
@@ -91,6 +92,7 @@ it('delivers every (event, subscriber) at least once or dead-letters it with its
   let lost = 0;
   let duplicates = 0;
   let requests = 0;
+  let pairsReached = 0;
   let failedAttempts = 0;
   for (const [i, receiver] of receivers.entries()) {
     const subscriber = subscribers[i] as Subscriber;
@@ -103,26 +105,29 @@ it('delivers every (event, subscriber) at least once or dead-letters it with its
     for (const event of events) {
       const received = byId.get(event.id) ?? [];
       const accepted = received.filter((r) => r.status === 200 && r.reply === 'status');
+      const attempts = log.filter((a) => a.eventId === event.id);
+      const timedOut = attempts.filter((a) => a.error?.match(/timeout|not complete/)).length;
       // A success is never sent again: at most one attempt per pair is recorded as delivered, and a
       // receiver sees a second 200 only when the sender recorded the earlier one as failed (its
       // deadline passed before the answer arrived, as happens on a loaded machine).
-      const attempts = log.filter((a) => a.eventId === event.id);
       expect(attempts.filter((a) => a.outcome === 'delivered').length).toBeLessThanOrEqual(1);
-      expect(accepted.length).toBeLessThanOrEqual(
-        1 + attempts.filter((a) => a.error?.match(/timeout|not complete/)).length,
-      );
+      expect(accepted.length).toBeLessThanOrEqual(1 + timedOut);
+      // Every request the receiver saw is a recorded attempt: nothing was sent unrecorded. An attempt the receiver
+      // never saw can only be one whose deadline passed before the request reached it.
+      expect(received.length).toBeLessThanOrEqual(attempts.length);
+      expect(attempts.length - received.length).toBeLessThanOrEqual(timedOut);
       if (accepted.length === 0 && !deadPairs.has(`${event.id} ${subscriber.id}`)) lost++;
+      if (received.length > 0) pairsReached++;
       duplicates += Math.max(0, received.length - 1);
-      failedAttempts += received.length - accepted.length;
+      failedAttempts += attempts.filter((a) => a.outcome !== 'delivered').length;
     }
-    // Every request the receiver saw is an attempt recorded in the log: nothing was sent unrecorded.
-    expect(log.length).toBe(receiver.requests.length);
   }
   expect(lost).toBe(0);
   expect(totals.delivered + totals.dead).toBe(EVENTS * RECEIVERS);
   expect(totals.delivered).toBe(EVENTS * RECEIVERS - dead.length);
   expect(totals.retried).toBe(failedAttempts - dead.length);
-  expect(duplicates).toBe(requests - EVENTS * RECEIVERS);
+  // Every pair that was not dead-lettered reached its receiver (dead ones may have timed out before reaching it).
+  expect(pairsReached).toBeGreaterThanOrEqual(EVENTS * RECEIVERS - dead.length);
   console.log(
     `reliability: ${EVENTS * RECEIVERS} jobs, ${requests} requests, ${totals.delivered} delivered, ` +
       `${totals.retried} retries, ${dead.length} dead, ${duplicates} duplicate receipts (all after failures), ` +

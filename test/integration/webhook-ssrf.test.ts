@@ -194,7 +194,7 @@ describe('subscribers and DNS rebinding', () => {
       clock: systemClock,
       schedule: [5],
     });
-    expect(outcome).toMatchObject({ kind: 'dead', status: null });
+    expect(outcome).toMatchObject({ kind: 'dead', reason: 'private-target', status: null });
     expect(receiver.connections).toBe(before);
   });
 });
