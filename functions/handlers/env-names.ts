@@ -1,5 +1,5 @@
 /**
- * Environment variable names shared by `infra/` (which sets them) and the handlers (which read them),
+ * Environment variable names shared by `infra/` (which sets them), the handlers and the CLI (which read them),
  * so a rename cannot leave one side behind.
  */
 export const ENV = {
@@ -16,10 +16,13 @@ export const ENV = {
   /** URL of the SQS queue dead delivery jobs are moved to, with their last error. */
   deliveryDeadLetterQueueUrl: 'WIREFEED_DELIVERY_DLQ_URL',
   /**
-   * `true` lets webhooks reach loopback and private addresses. For local tests only: the stack never sets it,
-   * and anything but the exact string `true` leaves the SSRF guard on.
+   * On (`1`, `true`, `yes`, `on`) lets webhooks reach loopback and private addresses, for local development and
+   * tests only: the stack never sets it. Unset, empty or off (`0`, `false`, `no`, `off`) keeps the SSRF guard on; any
+   * other value is a configuration error (see `readFlag` in core/env.ts), read the same by the CLI and the handlers.
    */
   allowPrivateTargets: 'WIREFEED_ALLOW_PRIVATE_TARGETS',
+  /** The dev server's port when `--port` is not given (CLI only). */
+  port: 'WIREFEED_PORT',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readPort } from '../../functions/core/env.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
 import { loadDeliveryConfig, loadPublishConfig } from '../../functions/handlers/config.ts';
 import { ENV } from '../../functions/handlers/env-names.ts';
@@ -39,13 +40,28 @@ describe('handler configuration', () => {
     expect(() => loadPublishConfig({ ...PUBLISH_ENV, [ENV.siteUrl]: 'ftp://d1' })).toThrow(ENV.siteUrl);
   });
 
-  it('keeps the SSRF guard on unless the private-targets flag is exactly "true"', () => {
-    expect(loadDeliveryConfig(DELIVERY_ENV).allowPrivateTargets).toBe(false);
-    expect(loadDeliveryConfig({ ...DELIVERY_ENV, [ENV.allowPrivateTargets]: 'false' }).allowPrivateTargets).toBe(false);
-    expect(loadDeliveryConfig({ ...DELIVERY_ENV, [ENV.allowPrivateTargets]: 'true' }).allowPrivateTargets).toBe(true);
-    expect(() => loadDeliveryConfig({ ...DELIVERY_ENV, [ENV.allowPrivateTargets]: 'yes' })).toThrow(
-      ENV.allowPrivateTargets,
-    );
+  it('reads the private-targets flag with the one list of spellings the CLI uses too; anything else fails', () => {
+    const flag = (value: string | undefined) =>
+      loadDeliveryConfig({ ...DELIVERY_ENV, ...(value === undefined ? {} : { [ENV.allowPrivateTargets]: value }) })
+        .allowPrivateTargets;
+    expect(flag(undefined)).toBe(false);
+    for (const off of ['', '0', 'false', 'no', 'off', 'FALSE', ' off ']) expect(flag(off), off).toBe(false);
+    for (const on of ['1', 'true', 'yes', 'on', 'True', ' ON ']) expect(flag(on), on).toBe(true);
+    for (const typo of ['ture', '2', 'enabled']) {
+      expect(() => flag(typo), typo).toThrow(
+        new ConfigError(
+          `Environment variable ${ENV.allowPrivateTargets} must be one of 1, true, yes, on (on) or 0, false, no, off (off), got "${typo}"`,
+        ),
+      );
+    }
+  });
+
+  it('reads the dev server port the same way: a port number, or the fallback when unset', () => {
+    expect(readPort({}, ENV.port, 8787)).toBe(8787);
+    expect(readPort({ [ENV.port]: '0' }, ENV.port, 8787)).toBe(0);
+    expect(readPort({ [ENV.port]: ' 9000 ' }, ENV.port, 8787)).toBe(9000);
+    for (const bad of ['-1', '65536', '80.5', 'http'])
+      expect(() => readPort({ [ENV.port]: bad }, ENV.port, 1)).toThrow(ENV.port);
   });
 
   it('names the missing dead-letter queue of the delivery function', () => {
