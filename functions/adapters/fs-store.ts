@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   type Dirent,
   mkdirSync,
   readdirSync,
@@ -11,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { StoreError } from '../core/errors.ts';
+import { describeSystemError, isSystemError, StoreError } from '../core/errors.ts';
 import { contentTypeByExtension } from '../core/media-types.ts';
 import { isValidKey, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from '../core/ports.ts';
 
@@ -42,6 +43,8 @@ export class FsStore implements ObjectStore {
   readonly #etags = new Map<string, { size: number; mtimeMs: number; etag: string }>();
   /** Directories this instance has already created, so a build of thousands of files skips the mkdir calls. */
   readonly #dirs = new Set<string>();
+  /** Directories already made owner-only for confidential objects. */
+  readonly #privateDirs = new Set<string>();
   /** Numbers temporary files; with the pid it keeps concurrent writers apart without random bytes. */
   #writes = 0;
 
@@ -59,7 +62,8 @@ export class FsStore implements ObjectStore {
   #fail(operation: string, key: string, error: unknown): never {
     const code = (error as { code?: string }).code ?? 'error';
     const retryable = ['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY'].includes(code);
-    throw new StoreError(operation, join(this.#root, key), `${code}: ${(error as Error).message}`, {
+    const reason = isSystemError(error) ? describeSystemError(error) : `${code}: ${(error as Error).message}`;
+    throw new StoreError(operation, join(this.#root, key), reason, {
       cause: error,
       retryable,
     });
@@ -101,7 +105,7 @@ export class FsStore implements ObjectStore {
     }
   }
 
-  async put(key: string, body: Uint8Array | string, _options?: PutOptions): Promise<{ etag: string }> {
+  async put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<{ etag: string }> {
     const path = this.#path(key, 'put');
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     const temp = `${path}.${process.pid}-${this.#writes++}${TEMP_SUFFIX}`;
@@ -112,7 +116,9 @@ export class FsStore implements ObjectStore {
         sweepOrphans(dir);
         this.#dirs.add(dir);
       }
-      writeFileSync(temp, bytes);
+      if (options?.confidential) this.#makePrivate(dir);
+      // The mode is set at creation, so the secret is never readable by others, not even for a moment.
+      writeFileSync(temp, bytes, options?.confidential ? { mode: 0o600 } : undefined);
       renameSync(temp, path);
       // The next list/head hashes the file again; it may change behind this instance's back.
       this.#etags.delete(path);
@@ -123,11 +129,21 @@ export class FsStore implements ObjectStore {
         },
       };
     } catch (error) {
-      rmSync(temp, { force: true });
+      // Best effort: when the directory itself cannot be made (a file stands in its way), neither can the temp file.
+      try {
+        rmSync(temp, { force: true });
+      } catch {}
       // A directory removed behind our back (e.g. a wiped output root) must be made again.
       this.#dirs.clear();
       return this.#fail('put', key, error);
     }
+  }
+
+  /** 0700 on the object's directory, also when an earlier version made it world-readable. */
+  #makePrivate(dir: string): void {
+    if (this.#privateDirs.has(dir)) return;
+    chmodSync(dir, 0o700);
+    this.#privateDirs.add(dir);
   }
 
   async delete(key: string): Promise<void> {

@@ -102,3 +102,49 @@ export class UnsafeTargetError extends WirefeedError {
 export function isWirefeedError(error: unknown): error is WirefeedError {
   return error instanceof WirefeedError;
 }
+
+/** What system-call failures mean, in words (the code stays in the message, for searching). */
+const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EISDIR: 'is a directory, not a file',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  EEXIST: 'already exists',
+  ENAMETOOLONG: 'file name too long',
+  ELOOP: 'too many symbolic links',
+  EADDRINUSE: 'address already in use',
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+};
+
+/** A failed system call as Node reports it (`fs`, `net`): caused by the machine or its files, not by a bug. */
+export interface SystemError extends Error {
+  readonly code: string;
+  readonly syscall?: string;
+  readonly path?: string;
+}
+
+export function isSystemError(error: unknown): error is SystemError {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === 'string' && /^E[A-Z]+$/.test(code) && 'syscall' in error;
+}
+
+/** The reason in words with its code, without the path: `no such file or directory (ENOENT)`. */
+export function systemErrorReason(error: SystemError): string {
+  if ((error.code === 'EEXIST' || error.code === 'ENOTDIR') && error.syscall === 'mkdir') {
+    return `a file stands where a directory must be (${error.code})`;
+  }
+  const meaning = SYSTEM_ERRORS[error.code];
+  return meaning === undefined ? error.message : `${meaning} (${error.code})`;
+}
+
+/** `<path>: <reason>`, e.g. `/srv/public/articles: a file stands where a directory must be (EEXIST)`. */
+export function describeSystemError(error: SystemError): string {
+  return `${error.path ?? error.syscall ?? 'system call'}: ${systemErrorReason(error)}`;
+}

@@ -6,6 +6,11 @@
 export interface PutOptions {
   readonly contentType?: string;
   readonly cacheControl?: string;
+  /**
+   * The object holds a secret (a subscriber's signing keys). On disk it is written 0600 in a directory made 0700;
+   * in S3 the state bucket's policy is the boundary (it blocks public access and grants only the functions).
+   */
+  readonly confidential?: boolean;
 }
 
 export interface ObjectInfo {

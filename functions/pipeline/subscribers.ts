@@ -139,8 +139,10 @@ export class SubscriberRepository {
   }
 
   async #write(subscriber: Subscriber): Promise<void> {
+    // Holds the signing secrets: owner-only on disk; in S3 the state bucket's policy is the boundary.
     await this.#state.put(`${PREFIX}${subscriber.id}.json`, `${JSON.stringify(subscriber, null, 2)}\n`, {
       contentType: 'application/json; charset=utf-8',
+      confidential: true,
     });
   }
 }
