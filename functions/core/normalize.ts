@@ -18,6 +18,7 @@ import { readMarkdown } from './normalize/markdown.ts';
 import { readPlainText } from './normalize/plain-text.ts';
 import { slugFromPath } from './normalize/slug.ts';
 import { escapeHtml, stripInvisible, stripXmlInvalid } from './text.ts';
+import { describeInvalidUtf8 } from './utf8.ts';
 
 /**
  * Version of what normalization produces from the same bytes. Bump it whenever the output for an unchanged source
@@ -65,7 +66,7 @@ function decodeSource(raw: Uint8Array | string, file: string): string {
     try {
       text = utf8.decode(raw);
     } catch (error) {
-      throw new NotUtf8Error(file, 'not valid UTF-8 text', { cause: error });
+      throw new NotUtf8Error(file, `not valid UTF-8 text: ${describeInvalidUtf8(raw)}`, { cause: error });
     }
   }
   if (text.includes('\u0000')) throw new NotUtf8Error(file, 'binary content (contains NUL characters), not text');

@@ -20,6 +20,7 @@ import { ConfigError, InvalidArticleError, WirefeedError } from '../core/errors.
 import type { WebhookEvent } from '../core/events.ts';
 import { fanOut } from '../core/fan-out.ts';
 import { sha256 } from '../core/hash.ts';
+import { parseJsonBytes } from '../core/json.ts';
 import type { ArticleRecord, Manifest, SourceRecord } from '../core/manifest.ts';
 import { emptyManifest, MANIFEST_VERSION, parseManifest, serializeManifest } from '../core/manifest.ts';
 import { normalizeArticle } from '../core/normalize.ts';
@@ -98,9 +99,9 @@ export async function loadSite(content: ObjectStore, siteUrl?: string): Promise<
   if (object === null) throw new ConfigError(`${location}: not found`);
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(object.body));
+    value = parseJsonBytes(object.body);
   } catch (error) {
-    throw new ConfigError(`${location}: not valid UTF-8 JSON`, { cause: error });
+    throw new ConfigError(`${location}: ${(error as Error).message}`, { cause: error });
   }
   return parseSite(value, location, siteUrl);
 }

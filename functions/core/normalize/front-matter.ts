@@ -58,7 +58,9 @@ export function parseFrontMatter(yaml: string | null, file: string): FrontMatter
     data = parse(yaml, { schema: 'core', uniqueKeys: true, maxAliasCount: 100, prettyErrors: false });
   } catch (error) {
     const detail = error instanceof Error ? firstLine(error.message) : 'unreadable YAML';
-    throw new FrontMatterError(file, `front matter is not valid YAML: ${detail}`, { cause: error });
+    throw new FrontMatterError(file, `front matter is not valid YAML${yamlPosition(yaml, error)}: ${detail}`, {
+      cause: error,
+    });
   }
   if (data === null || data === undefined) return EMPTY;
   if (typeof data !== 'object' || Array.isArray(data)) {
@@ -82,6 +84,15 @@ export function parseFrontMatter(yaml: string | null, file: string): FrontMatter
     canonicalUrl: read.absoluteUrl('canonical_url') ?? read.absoluteUrl('canonicalUrl'),
     lang: read.languageTag('lang') ?? read.languageTag('language'),
   };
+}
+
+/** ` at line L, column C` of the file (the YAML starts on its second line, after `---`), when the error says where. */
+function yamlPosition(yaml: string, error: unknown): string {
+  const offset = (error as { pos?: readonly number[] }).pos?.[0];
+  if (typeof offset !== 'number' || offset < 0) return '';
+  const before = yaml.slice(0, offset);
+  const line = before.split('\n').length + 1;
+  return ` at line ${line}, column ${offset - before.lastIndexOf('\n')}`;
 }
 
 function firstLine(message: string): string {
