@@ -1,7 +1,8 @@
 /**
- * A small static file server for local mode: serves an output root with the Content-Type and Cache-Control the
- * published files get on S3, a strong content-hash ETag, Last-Modified, and 304 answers. Each request reads the
- * file afresh, so a rebuild is visible to the next request without a restart.
+ * A small static file server for local mode: serves an output root with the Content-Type the published files get
+ * on S3, a strong content-hash ETag, Last-Modified, and 304 answers. Each request reads the file afresh, so a
+ * rebuild is visible to the next request without a restart; the dev server asks for `Cache-Control: no-cache` so the
+ * browser revalidates (a cheap 304) instead of showing a page from before the last edit.
  */
 import { createHash } from 'node:crypto';
 import { open, realpath } from 'node:fs/promises';
@@ -15,6 +16,11 @@ export interface ServeOptions {
   readonly port: number;
   /** Defaults to 127.0.0.1: local mode never listens on other interfaces unless asked. */
   readonly host?: string;
+  /**
+   * `published` (default): the Cache-Control each file gets on S3 and CloudFront. `no-cache`: every response must
+   * be revalidated, for development, where files change under the browser.
+   */
+  readonly cacheControl?: 'published' | 'no-cache';
 }
 
 export interface RunningServer {
@@ -90,7 +96,12 @@ async function readInsideRoot(rootReal: string, key: string) {
   }
 }
 
-async function handle(rootReal: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  rootReal: string,
+  options: ServeOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
     res.end('method not allowed\n');
@@ -106,7 +117,7 @@ async function handle(rootReal: string, req: IncomingMessage, res: ServerRespons
   const etag = etagOf(file.body);
   const headers = {
     'content-type': contentTypeFor(key),
-    'cache-control': cacheControlFor(key),
+    'cache-control': options.cacheControl === 'no-cache' ? 'no-cache' : cacheControlFor(key),
     etag,
     'last-modified': file.mtime.toUTCString(),
     'x-content-type-options': 'nosniff',
@@ -130,7 +141,7 @@ async function handle(rootReal: string, req: IncomingMessage, res: ServerRespons
 export async function serveDirectory(root: string, options: ServeOptions): Promise<RunningServer> {
   const rootReal = await realpath(resolve(root));
   const server = createServer((req, res) => {
-    handle(rootReal, req, res).catch((error: unknown) => {
+    handle(rootReal, options, req, res).catch((error: unknown) => {
       const status = error instanceof RequestRefused ? error.status : 500;
       const message = error instanceof RequestRefused ? error.message : 'internal error';
       if (status === 500) console.error('wirefeed serve:', error);

@@ -80,6 +80,22 @@ describe('serveDirectory', () => {
     expect((await send('/articles/rates-qa.html')).headers['cache-control']).toBe('public, max-age=3600');
   });
 
+  it('sends Cache-Control: no-cache on every file when asked (the dev server), still answering 304s', async () => {
+    const dev = await serveDirectory(root, { port: 0, cacheControl: 'no-cache' });
+    try {
+      const feed = await fetch(`${dev.url}/feed.xml`);
+      expect(feed.headers.get('cache-control')).toBe('no-cache');
+      expect((await fetch(`${dev.url}/articles/rates-qa.html`)).headers.get('cache-control')).toBe('no-cache');
+      const again = await fetch(`${dev.url}/feed.xml`, {
+        headers: { 'if-none-match': feed.headers.get('etag') ?? '' },
+      });
+      expect(again.status).toBe(304);
+      expect(again.headers.get('cache-control')).toBe('no-cache');
+    } finally {
+      await dev.close();
+    }
+  });
+
   it('answers a matching If-None-Match with 304 and no body, and a stale one with 200', async () => {
     const first = await send('/feed.xml');
     const etag = first.headers.etag as string;
