@@ -74,7 +74,7 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
 }
 
 function describeError(error: unknown): string {
-  if (error instanceof UnsafeTargetError) return `refused: ${error.message}`;
+  if (error instanceof UnsafeTargetError) return error.message;
   const e = error as NodeJS.ErrnoException;
   return e.code ? `${e.code}: ${e.message}` : String(e.message ?? error);
 }

@@ -1,19 +1,21 @@
 import { resolve } from 'node:path';
-import { openStore } from '../adapters/open-store.ts';
 import { OutboxQueue } from '../adapters/outbox-queue.ts';
-import { UsageError } from '../core/errors.ts';
+import { printable, printableJson } from '../core/display.ts';
 import { systemClock } from '../core/ports.ts';
 import type { PublishResult, PublishSession } from '../pipeline/publish.ts';
 import { publish } from '../pipeline/publish.ts';
-import { parseArgs } from './args.ts';
+import { type CommandSpec, parseCommand } from './args.ts';
 import type { CliIo, Command } from './io.ts';
+import { BUILD_OPTIONS, DEFAULT_TARGETS, JSON_OPTION, openTarget } from './options.ts';
 
-export const BUILD_OPTIONS = {
-  content: { type: 'string' },
-  out: { type: 'string' },
-  state: { type: 'string' },
-  'site-url': { type: 'string' },
-} as const;
+export const BUILD_SPEC = {
+  name: 'build',
+  summary:
+    'Publishes content/ to public/ (or S3): normalizes every article, writes only the files that changed, and\n' +
+    'queues webhooks for what changed. A rejected article is listed with its reason; the rest still publish.\n' +
+    'Exit code 1 when an article was rejected.',
+  options: { ...BUILD_OPTIONS, ...JSON_OPTION },
+} as const satisfies CommandSpec;
 
 export interface BuildTargets {
   readonly content: string;
@@ -21,9 +23,6 @@ export interface BuildTargets {
   readonly state: string;
   readonly siteUrl: string | undefined;
 }
-
-/** Where every command looks when `--content`, `--out` or `--state` is not given. */
-export const DEFAULT_TARGETS = { content: 'content', out: 'public', state: '.wirefeed' } as const;
 
 /** Resolves `--content/--out/--state` with their defaults (`content/`, `public/`, `.wirefeed/`). */
 export function buildTargets(values: {
@@ -42,12 +41,12 @@ export function buildTargets(values: {
 
 /** Runs one publish with the stores the targets name; progress goes to stderr on long builds. */
 export async function runBuild(targets: BuildTargets, io: CliIo, session?: PublishSession): Promise<PublishResult> {
-  const state = openStore(targets.state, io.env, io.cwd);
+  const state = openTarget('--state', targets.state, io);
   let lastReport = 0;
   return publish(
     {
-      content: openStore(targets.content, io.env, io.cwd),
-      output: openStore(targets.out, io.env, io.cwd),
+      content: openTarget('--content', targets.content, io),
+      output: openTarget('--out', targets.out, io),
       state,
       queue: new OutboxQueue(state),
       clock: systemClock,
@@ -84,22 +83,21 @@ export function describeResult(result: PublishResult, targets: BuildTargets, io:
   ];
   for (const event of result.events) {
     const subject = 'id' in event.data ? event.data.id : '';
-    lines.push(`  ${event.type.padEnd(18)} ${subject}`.trimEnd());
+    lines.push(`  ${event.type.padEnd(18)} ${printable(subject)}`.trimEnd());
   }
   for (const { file, reason } of result.rejected)
-    lines.push(`  rejected           ${targets.content}/${file}: ${reason}`);
+    lines.push(`  rejected           ${printable(`${targets.content}/${file}: ${reason}`)}`);
   return `${lines.join('\n')}\n`;
 }
 
 /** `wirefeed build [--content DIR] [--out DIR|s3://…] [--state DIR|s3://…] [--site-url URL] [--json]`. */
 export const buildCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseArgs('build', argv, { ...BUILD_OPTIONS, json: { type: 'boolean' } });
-  if (positionals.length > 0) throw new UsageError(`build: unexpected argument "${positionals[0]}"`);
+  const { values } = parseCommand(BUILD_SPEC, argv);
   const targets = buildTargets(values);
   const result = await runBuild(targets, io);
   if (values.json) {
     io.stdout(
-      `${JSON.stringify({
+      `${printableJson({
         articles: result.articles,
         rejected: result.rejected.map(({ file, reason }) => ({ file: `${targets.content}/${file}`, reason })),
         written: result.written,

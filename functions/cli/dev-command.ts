@@ -3,16 +3,18 @@ import { resolve } from 'node:path';
 import { type ContentWatcher, watchContent } from '../adapters/content-watcher.ts';
 import { createHttpSender } from '../adapters/http-sender.ts';
 import { serveDirectory } from '../adapters/http-server.ts';
-import { openStore } from '../adapters/open-store.ts';
 import { OutboxQueue } from '../adapters/outbox-queue.ts';
+import { readPort } from '../core/env.ts';
 import { UsageError, WatchError, WirefeedError } from '../core/errors.ts';
+import { ENV } from '../handlers/env-names.ts';
 import { deliveryDeps, drainOutbox } from '../pipeline/deliver.ts';
 import { isSourceKey, loadSite, PublishSession, SITE_KEY, SOURCE_PREFIX } from '../pipeline/publish.ts';
-import { parseArgs, parsePort } from './args.ts';
-import { BUILD_OPTIONS, type BuildTargets, buildTargets, describeResult, runBuild } from './build-command.ts';
+import { type CommandSpec, parseCommand, parsePort } from './args.ts';
+import { type BuildTargets, buildTargets, describeResult, runBuild } from './build-command.ts';
+import { describeDeadLetters, describeDrain } from './deliveries-command.ts';
 import type { CliIo, Command } from './io.ts';
+import { ALLOW_PRIVATE_OPTION, allowPrivateTargets, BUILD_OPTIONS, openTarget } from './options.ts';
 import { RebuildQueue, type RebuildRequest } from './rebuild-queue.ts';
-import { allowPrivateTargets } from './subscribers-command.ts';
 
 /**
  * How long a rebuild waits for further changes. The native watcher already coalesces one save's events; this only
@@ -22,6 +24,21 @@ const DEBOUNCE_MS = 20;
 const DRAIN_INTERVAL_MS = 5_000;
 /** How many changed keys a rebuild names in its log line. */
 const KEYS_SHOWN = 5;
+
+export const DEV_SPEC = {
+  name: 'dev',
+  summary:
+    'What `npm start` runs: builds content/ into public/, serves it on http://127.0.0.1:8787 (Cache-Control:\n' +
+    'no-cache, so a browser always shows the latest build), rebuilds on every change and delivers webhooks.\n' +
+    'Enter in the terminal (SIGHUP when not attached to one) rebuilds every source.',
+  options: {
+    ...BUILD_OPTIONS,
+    port: { type: 'string', value: 'N', description: `port to serve on (default 8787, or ${ENV.port})` },
+    host: { type: 'string', value: 'H', description: 'address to listen on (default 127.0.0.1)' },
+    'no-watch': { type: 'boolean', description: 'build and serve, without watching for changes' },
+    ...ALLOW_PRIVATE_OPTION,
+  },
+} as const satisfies CommandSpec;
 
 export interface DevServer {
   readonly url: string;
@@ -48,26 +65,21 @@ export interface DevOptions {
  * timer. The first build, and any asked for on demand or after the watcher lost track, examine every source.
  */
 export async function startDev(argv: readonly string[], io: CliIo): Promise<DevServer> {
-  const { values, positionals } = parseArgs('dev', argv, {
-    ...BUILD_OPTIONS,
-    port: { type: 'string' },
-    host: { type: 'string' },
-    'no-watch': { type: 'boolean' },
-    'allow-private-targets': { type: 'boolean' },
-  });
-  if (positionals.length > 0) throw new UsageError(`dev: unexpected argument "${positionals[0]}"`);
+  const { values } = parseCommand(DEV_SPEC, argv);
   let targets = buildTargets(values);
   if (targets.out.startsWith('s3://') || targets.content.startsWith('s3://')) {
     throw new UsageError('dev: --content and --out must be directories (use `wirefeed build` for S3)');
   }
   const options: DevOptions = {
-    port: parsePort('dev', values.port ?? io.env.WIREFEED_PORT, 8787),
+    port: parsePort('dev', values.port, readPort(io.env, ENV.port, 8787)),
     host: values.host ?? '127.0.0.1',
     watch: !values['no-watch'],
     allowPrivateTargets: allowPrivateTargets(values['allow-private-targets'], io),
   };
 
-  const state = openStore(targets.state, io.env, io.cwd);
+  const state = openTarget('--state', targets.state, io);
+  // Refuses a file where the output directory must be before anything is built or served.
+  openTarget('--out', targets.out, io);
   const outbox = new OutboxQueue(state);
   const delivery = deliveryDeps(state, createHttpSender({ allowPrivateTargets: options.allowPrivateTargets }));
 
@@ -80,11 +92,7 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
     try {
       const summary = await drainOutbox(outbox, delivery);
       const total = summary.delivered + summary.retried + summary.dead + summary.dropped;
-      if (total > 0) {
-        io.stdout(
-          `wirefeed: webhooks: ${summary.delivered} delivered, ${summary.retried} to retry, ${summary.dead} dead-lettered, ${summary.dropped} dropped\n`,
-        );
-      }
+      if (total > 0) io.stdout(describeDrain(summary) + describeDeadLetters(summary.deadLetters));
     } catch (error) {
       io.stderr(`wirefeed: delivery: ${(error as Error).message}\n`);
     } finally {
@@ -112,16 +120,18 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
   const queue = new RebuildQueue(build, DEBOUNCE_MS);
 
   await mkdir(resolve(io.cwd, targets.out), { recursive: true });
-  const server = await serveDirectory(resolve(io.cwd, targets.out), { port: options.port, host: options.host }).catch(
-    (error: unknown) => {
-      const code = (error as { code?: string }).code;
-      if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
-      throw new WirefeedError(
-        `cannot listen on ${options.host}:${options.port} (${code === 'EADDRINUSE' ? 'already in use' : 'permission denied'}); choose another with --port N or WIREFEED_PORT`,
-        { cause: error },
-      );
-    },
-  );
+  const server = await serveDirectory(resolve(io.cwd, targets.out), {
+    port: options.port,
+    host: options.host,
+    cacheControl: 'no-cache',
+  }).catch((error: unknown) => {
+    const code = (error as { code?: string }).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
+    throw new WirefeedError(
+      `cannot listen on ${options.host}:${options.port} (${code === 'EADDRINUSE' ? 'already in use' : 'permission denied'}); choose another with --port N or ${ENV.port}`,
+      { cause: error },
+    );
+  });
   const base = server.url.endsWith('/') ? server.url : `${server.url}/`;
   // A site whose siteUrl is this machine gets links to the address actually served (the port may differ).
   if (targets.siteUrl === undefined && (await pointsAtLoopback(targets, io))) {
@@ -176,7 +186,7 @@ function listKeys(keys: readonly string[]): string {
 
 async function pointsAtLoopback(targets: BuildTargets, io: CliIo): Promise<boolean> {
   try {
-    const site = await loadSite(openStore(targets.content, io.env, io.cwd));
+    const site = await loadSite(openTarget('--content', targets.content, io));
     const host = new URL(site.siteUrl).hostname;
     return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
   } catch {

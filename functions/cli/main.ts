@@ -1,5 +1,6 @@
 import { isWirefeedError, UsageError } from '../core/errors.ts';
 import { VERSION } from '../core/version.ts';
+import { didYouMean, HelpRequest } from './args.ts';
 import { buildCommand } from './build-command.ts';
 import { deliverCommand, deliveriesCommand } from './deliveries-command.ts';
 import { devCommand } from './dev-command.ts';
@@ -18,7 +19,7 @@ Usage:
   wirefeed deliver [--wait]           send pending webhook deliveries
   wirefeed deliveries dead | replay [ID...] | log [--subscriber ID]
 
-Options:
+Every command takes --help, e.g. wirefeed build --help. Common options:
   --content DIR                       article sources and site.json (default content)
   --out DIR|s3://BUCKET[/PREFIX]      published files (default public)
   --state DIR|s3://BUCKET[/PREFIX]    manifest, caches, subscribers, outbox (default .wirefeed)
@@ -51,9 +52,15 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   }
   const command = COMMANDS[name];
   try {
-    if (command === undefined) throw new UsageError(`unknown command "${name}" (see wirefeed --help)`);
+    if (command === undefined) {
+      throw new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))} (see wirefeed --help)`);
+    }
     return await command(rest, io);
   } catch (error) {
+    if (error instanceof HelpRequest) {
+      io.stdout(error.text);
+      return 0;
+    }
     if (error instanceof UsageError) {
       io.stderr(`wirefeed: ${error.message}\n`);
       return 2;

@@ -3,9 +3,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { startDev } from '../../functions/cli/dev-command.ts';
 import type { CliIo } from '../../functions/cli/io.ts';
 import { main } from '../../functions/cli/main.ts';
+import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
+import { startReceiver } from '../helpers/receiver.ts';
 import { markdownArticle, Workspace } from '../helpers/workspace.ts';
 
 const run = promisify(execFile);
@@ -96,6 +99,9 @@ describe('wirefeed dev (npm start)', () => {
       const feed = await fetch(`${dev.url}feed.xml`);
       expect(feed.status).toBe(200);
       expect(feed.headers.get('content-type')).toBe('application/rss+xml; charset=utf-8');
+      // Development: the browser revalidates every time (a cheap 304), so an edit is never hidden by a cache.
+      expect(feed.headers.get('cache-control')).toBe('no-cache');
+      expect((await fetch(`${dev.url}index.html`)).headers.get('cache-control')).toBe('no-cache');
       const etag = feed.headers.get('etag') ?? '';
       expect(await feed.text()).toContain('Alpha');
       const cached = await fetch(`${dev.url}feed.xml`, { headers: { 'if-none-match': etag } });
@@ -117,6 +123,33 @@ describe('wirefeed dev (npm start)', () => {
       expect(io.out()).toMatch(/article\.published\s+beta/);
     } finally {
       await dev.close();
+      await ws.dispose();
+    }
+  });
+
+  it('prints why webhooks were dead-lettered, and how to lift the loopback guard when that is why', async () => {
+    const ws = await Workspace.create();
+    await ws.write('alpha.md', markdownArticle('Alpha', 'Body.'));
+    const receiver = await startReceiver();
+    try {
+      await new SubscriberRepository(new FsStore(ws.stateDir)).add(receiver.url, {
+        allowPrivateTargets: true,
+        now: new Date(),
+      });
+      const io = capture(ws.root);
+      const dev = await startDev(['--port', '0', '--no-watch'], io);
+      await dev.close(); // waits for the delivery that followed the first build
+      expect(io.out()).toMatch(/wirefeed: webhooks: 0 delivered, 0 to retry, 2 dead-lettered, 0 dropped\n/);
+      expect(io.out()).toMatch(
+        /\n {2}dead-lettered {2}sub_\S+ {2}article\.published evt_\S+ {2}private-target: refused webhook target http:\/\/127\.0\.0\.1:\d+\/hooks: scheme http: is not allowed \(only https:\)\n/,
+      );
+      expect(io.out()).toContain(
+        '  private-target: the target is local (loopback/private, http: or a port): for development, run with ' +
+          '--allow-private-targets or WIREFEED_ALLOW_PRIVATE_TARGETS=1, then `wirefeed deliveries replay`\n',
+      );
+      expect(receiver.connections).toBe(0);
+    } finally {
+      await receiver.close();
       await ws.dispose();
     }
   });

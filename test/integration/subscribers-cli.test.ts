@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -143,6 +143,53 @@ describe('wirefeed subscribers', () => {
     expect((await run(['subscribers', 'add', receiver.url, '--events', 'article.nope'])).code).toBe(2);
   });
 
+  it('keeps subscriber records, which hold the secrets, owner-only: 0600 files in a 0700 directory', async () => {
+    await mkdir(join(dir, '.wirefeed', 'subscribers'), { recursive: true, mode: 0o755 });
+    await chmod(join(dir, '.wirefeed', 'subscribers'), 0o755); // as earlier versions left it
+    const { id } = await addSubscriber();
+    expect((await run(['subscribers', 'rotate', id])).code).toBe(0);
+    await addSubscriber();
+    const folder = join(dir, '.wirefeed', 'subscribers');
+    expect((await stat(folder)).mode & 0o777).toBe(0o700);
+    const files = await readdir(folder);
+    expect(files).toHaveLength(2);
+    for (const file of files) expect((await stat(join(folder, file))).mode & 0o777, file).toBe(0o600);
+  });
+
+  it('prints what a receiver sent with its control characters escaped, never raw', async () => {
+    receiver.reply = () => ({
+      kind: 'status',
+      status: 500,
+      body: 'down\x1b[2J\x1b]0;owned\x07\r\u009b31m\u202etxet\nsecond line',
+    });
+    const { id } = await addSubscriber();
+    const test = await run(['subscribers', 'test', id, '--allow-private-targets']);
+    expect(test.code).toBe(1);
+    expect(test.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]/);
+    expect(test.stdout).toContain('down\\x1b[2J\\x1b]0;owned\\x07\\x0d\\x9b31m\\u202etxet\nsecond line\n');
+  });
+
+  it('escapes control characters in stored URLs, reasons and errors when listing them', async () => {
+    const { id } = await addSubscriber();
+    const file = join(dir, '.wirefeed', 'subscribers', `${id}.json`);
+    const stored = await new SubscriberRepository(new FsStore(join(dir, '.wirefeed'))).get(id);
+    await writeFile(
+      file,
+      JSON.stringify({
+        ...stored,
+        url: 'https://user:pa/ss@hooks.example.com/\x1b[31min',
+        status: 'disabled',
+        disabledReason: '410 \x1b[5mGone',
+      }),
+    );
+    const list = await run(['subscribers', 'list']);
+    expect(list.stdout).toContain('disabled (410 \\x1b[5mGone)  https://***@hooks.example.com/\\x1b[31min');
+    expect(list.stdout).not.toMatch(/\x1b|pa\/ss/);
+    const json = await run(['subscribers', 'list', '--json']);
+    expect(json.stdout).not.toMatch(/\x1b|pa\/ss/);
+    expect(JSON.parse(json.stdout)[0].disabledReason).toBe('410 \x1b[5mGone');
+  });
+
   it('honours --state DIR', async () => {
     const { code } = await run(['subscribers', 'add', receiver.url, '--allow-private-targets', '--state', 'elsewhere']);
     expect(code).toBe(0);
@@ -151,6 +198,25 @@ describe('wirefeed subscribers', () => {
 });
 
 describe('wirefeed deliver and deliveries', () => {
+  it('deliver --wait says what it waits for and how far it got, then delivers the retry', async () => {
+    receiver.reply = ({ n }) => (n === 1 ? { kind: 'status', status: 503 } : { kind: 'status', status: 200 });
+    await addSubscriber();
+    const state = new FsStore(join(dir, '.wirefeed'));
+    await new OutboxQueue(state).enqueue(fanOut([event], await new SubscriberRepository(state).list(), new Date()));
+    // The first retry of the real schedule comes 5 s (± 20 %) after the failure.
+    const result = await run(['deliver', '--wait', '--allow-private-targets']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('wirefeed: webhooks: 1 delivered, 1 to retry, 0 dead-lettered, 0 dropped\n');
+    const progress = result.stderr.split('\n');
+    expect(progress[0]).toBe('wirefeed: 1 pending delivery; sending and retrying until none is left');
+    expect(progress[1]).toBe('wirefeed: so far: 0 delivered, 1 to retry, 0 dead-lettered, 0 dropped');
+    expect(progress[2]).toMatch(
+      /^wirefeed: waiting [4-6] s for 1 pending delivery: next article\.published evt_cli_1 to sub_\S+, attempt 2, due \S+Z; last: HTTP 503 \(Ctrl-C stops; they stay queued\)$/,
+    );
+    expect(progress[3]).toBe('wirefeed: so far: 1 delivered, 1 to retry, 0 dead-lettered, 0 dropped');
+    expect(receiver.requests.map((request) => request.status)).toEqual([503, 200]);
+  });
+
   it('delivers pending jobs, dead-letters a 410, lists, logs and replays them, never printing a secret', async () => {
     const ok = await addSubscriber();
     const goneReceiver = await startReceiver({ reply: () => ({ kind: 'status', status: 410 }) });

@@ -73,7 +73,7 @@ describe('the HTTP sender refuses unsafe targets before any connection', () => {
     for (const url of urls) {
       const result = await sender.send(url, {}, '{}');
       expect(result, url).toMatchObject({ status: null, refused: expect.stringMatching(/^(unsafe|private-target)$/) });
-      expect(result.error, url).toMatch(/^refused: /);
+      expect(result.error, url).toMatch(/^refused webhook target /);
     }
     expect(dns.calls).toEqual([]);
     expect(receiver.connections).toBe(before);
