@@ -28,12 +28,12 @@ function bundleIsFresh() {
   }
 }
 
-let main;
+let run;
 if (bundleIsFresh()) {
-  ({ main } = await import(bundle));
+  ({ run } = await import(bundle));
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import('../functions/cli/main.ts'));
+  ({ run } = await import('../functions/cli/main.ts'));
 }
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await run(process.argv.slice(2));

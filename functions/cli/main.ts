@@ -1,5 +1,7 @@
-import { isWirefeedError, UsageError } from '../core/errors.ts';
+import { printable } from '../core/display.ts';
+import { describeSystemError, isSystemError, isWirefeedError, UnsafeTargetError, UsageError } from '../core/errors.ts';
 import { VERSION } from '../core/version.ts';
+import { ENV } from '../handlers/env-names.ts';
 import { didYouMean, HelpRequest } from './args.ts';
 import { buildCommand } from './build-command.ts';
 import { deliverCommand, deliveriesCommand } from './deliveries-command.ts';
@@ -8,6 +10,9 @@ import type { CliIo, Command } from './io.ts';
 import { processIo } from './io.ts';
 import { normalizeCommand } from './normalize-command.ts';
 import { subscribersCommand } from './subscribers-command.ts';
+
+/** Exit codes, as the README documents them. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, internal: 70 } as const;
 
 const HELP = `wirefeed ${VERSION}: articles in, feeds and webhooks out
 
@@ -23,11 +28,11 @@ Every command takes --help, e.g. wirefeed build --help. Common options:
   --content DIR                       article sources and site.json (default content)
   --out DIR|s3://BUCKET[/PREFIX]      published files (default public)
   --state DIR|s3://BUCKET[/PREFIX]    manifest, caches, subscribers, outbox (default .wirefeed)
-  --site-url URL                      override siteUrl from site.json
-  --port N, --host H                  dev server address (default 127.0.0.1:8787; env WIREFEED_PORT)
   --allow-private-targets             let webhooks reach loopback/private addresses (local development only)
 
-Exit codes: 0 ok, 1 failure or rejected articles, 2 usage error.
+Environment: ${ENV.port} (dev server port), ${ENV.allowPrivateTargets} (1/true/yes/on or 0/false/no/off).
+
+Exit codes: 0 ok, 1 failure or rejected articles, 2 usage error, 70 internal error (a bug: please report it).
 `;
 
 const COMMANDS: Record<string, Command> = {
@@ -39,36 +44,83 @@ const COMMANDS: Record<string, Command> = {
   deliveries: deliveriesCommand,
 };
 
-/** Runs the `wirefeed` command line; resolves to the exit code. Errors become one `wirefeed: …` line. */
+/** One line: escapes stand for anything that would break it or drive the terminal. */
+function line(text: string): string {
+  return `wirefeed: ${printable(text)}\n`;
+}
+
+/**
+ * Reports an error the one way the CLI does, and returns the exit code: help on stdout (0); a usage error (2); any
+ * other failure a user can cause — wirefeed's own errors, failed system calls — as one line `wirefeed: <where>:
+ * <why>` (1). Anything else is a bug: its stack is printed with a request to report it (70).
+ */
+export function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof HelpRequest) {
+    io.stdout(error.text);
+    return EXIT.ok;
+  }
+  if (error instanceof UsageError) {
+    io.stderr(line(error.message));
+    return EXIT.usage;
+  }
+  if (error instanceof UnsafeTargetError && error.privateTarget) {
+    io.stderr(
+      line(`${error.message} (for local development: --allow-private-targets or ${ENV.allowPrivateTargets}=1)`),
+    );
+    return EXIT.failure;
+  }
+  if (isWirefeedError(error)) {
+    io.stderr(line(error.message));
+    return EXIT.failure;
+  }
+  if (isSystemError(error)) {
+    io.stderr(line(describeSystemError(error)));
+    return EXIT.failure;
+  }
+  const stack = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  io.stderr(
+    `wirefeed: internal error: ${printable(error instanceof Error ? error.message : String(error))}\n${stack}\n` +
+      `This is a bug in wirefeed ${VERSION}. Please report it with the command you ran and the lines above.\n`,
+  );
+  return EXIT.internal;
+}
+
+/** Runs the `wirefeed` command line; resolves to the exit code. Every error is reported by `reportError`. */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.stdout(HELP);
-    return name === undefined ? 2 : 0;
+    return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
     io.stdout(`${VERSION}\n`);
-    return 0;
+    return EXIT.ok;
   }
-  const command = COMMANDS[name];
   try {
+    const command = COMMANDS[name];
     if (command === undefined) {
       throw new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))} (see wirefeed --help)`);
     }
     return await command(rest, io);
   } catch (error) {
-    if (error instanceof HelpRequest) {
-      io.stdout(error.text);
-      return 0;
-    }
-    if (error instanceof UsageError) {
-      io.stderr(`wirefeed: ${error.message}\n`);
-      return 2;
-    }
-    if (isWirefeedError(error)) {
-      io.stderr(`wirefeed: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    return reportError(error, io);
   }
+}
+
+/**
+ * The process around `main`, for bin/wirefeed.mjs: a reader that closes the pipe early (`wirefeed subscribers list |
+ * head -1`) ends the command quietly, as it would a Unix tool, and an error thrown outside a command's promise (a
+ * timer or watcher of the dev server) goes through the same report as any other.
+ */
+export async function run(argv: readonly string[]): Promise<number> {
+  const endQuietlyOnClosedPipe = (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+    throw error;
+  };
+  process.stdout.on('error', endQuietlyOnClosedPipe);
+  process.stderr.on('error', endQuietlyOnClosedPipe);
+  const fatal = (error: unknown) => process.exit(reportError(error, processIo));
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+  return main(argv, processIo);
 }
