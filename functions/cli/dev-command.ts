@@ -15,6 +15,7 @@ import { describeDeadLetters, describeDrain } from './deliveries-command.ts';
 import type { CliIo, Command } from './io.ts';
 import { ALLOW_PRIVATE_OPTION, allowPrivateTargets, BUILD_OPTIONS, openTarget } from './options.ts';
 import { RebuildQueue, type RebuildRequest } from './rebuild-queue.ts';
+import { reportError } from './report.ts';
 
 /**
  * How long a rebuild waits for further changes. The native watcher already coalesces one save's events; this only
@@ -94,7 +95,7 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
       const total = summary.delivered + summary.retried + summary.dead + summary.dropped;
       if (total > 0) io.stdout(describeDrain(summary) + describeDeadLetters(summary.deadLetters));
     } catch (error) {
-      io.stderr(`wirefeed: delivery: ${(error as Error).message}\n`);
+      reportError(error, io, 'delivery');
     } finally {
       draining = false;
     }
@@ -111,8 +112,7 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
         describeResult(result, targets, io).replace('\n', ` (${Math.round(performance.now() - started)} ms)\n`),
       );
     } catch (error) {
-      io.stderr(`wirefeed: build failed: ${(error as Error).message}\n`);
-      if (!(error instanceof WirefeedError)) io.stderr(`${(error as Error).stack ?? ''}\n`);
+      reportError(error, io, 'build failed');
     }
     // Not awaited: a slow subscriber must not hold up the next rebuild.
     delivering = deliver();

@@ -1,18 +1,17 @@
-import { printable } from '../core/display.ts';
-import { describeSystemError, isSystemError, isWirefeedError, UnsafeTargetError, UsageError } from '../core/errors.ts';
+import { UsageError } from '../core/errors.ts';
 import { VERSION } from '../core/version.ts';
 import { ENV } from '../handlers/env-names.ts';
-import { didYouMean, HelpRequest } from './args.ts';
+import { didYouMean } from './args.ts';
 import { buildCommand } from './build-command.ts';
 import { deliverCommand, deliveriesCommand } from './deliveries-command.ts';
 import { devCommand } from './dev-command.ts';
 import type { CliIo, Command } from './io.ts';
 import { processIo } from './io.ts';
 import { normalizeCommand } from './normalize-command.ts';
+import { EXIT, reportError } from './report.ts';
 import { subscribersCommand } from './subscribers-command.ts';
 
-/** Exit codes, as the README documents them. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, internal: 70 } as const;
+export { EXIT, reportError } from './report.ts';
 
 const HELP = `wirefeed ${VERSION}: articles in, feeds and webhooks out
 
@@ -43,47 +42,6 @@ const COMMANDS: Record<string, Command> = {
   deliver: deliverCommand,
   deliveries: deliveriesCommand,
 };
-
-/** One line: escapes stand for anything that would break it or drive the terminal. */
-function line(text: string): string {
-  return `wirefeed: ${printable(text)}\n`;
-}
-
-/**
- * Reports an error the one way the CLI does, and returns the exit code: help on stdout (0); a usage error (2); any
- * other failure a user can cause — wirefeed's own errors, failed system calls — as one line `wirefeed: <where>:
- * <why>` (1). Anything else is a bug: its stack is printed with a request to report it (70).
- */
-export function reportError(error: unknown, io: CliIo): number {
-  if (error instanceof HelpRequest) {
-    io.stdout(error.text);
-    return EXIT.ok;
-  }
-  if (error instanceof UsageError) {
-    io.stderr(line(error.message));
-    return EXIT.usage;
-  }
-  if (error instanceof UnsafeTargetError && error.privateTarget) {
-    io.stderr(
-      line(`${error.message} (for local development: --allow-private-targets or ${ENV.allowPrivateTargets}=1)`),
-    );
-    return EXIT.failure;
-  }
-  if (isWirefeedError(error)) {
-    io.stderr(line(error.message));
-    return EXIT.failure;
-  }
-  if (isSystemError(error)) {
-    io.stderr(line(describeSystemError(error)));
-    return EXIT.failure;
-  }
-  const stack = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-  io.stderr(
-    `wirefeed: internal error: ${printable(error instanceof Error ? error.message : String(error))}\n${stack}\n` +
-      `This is a bug in wirefeed ${VERSION}. Please report it with the command you ran and the lines above.\n`,
-  );
-  return EXIT.internal;
-}
 
 /** Runs the `wirefeed` command line; resolves to the exit code. Every error is reported by `reportError`. */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {

@@ -154,6 +154,22 @@ describe('wirefeed dev (npm start)', () => {
     }
   });
 
+  it('reports a build that fails as one line and keeps serving', async () => {
+    const ws = await Workspace.create();
+    await writeFile(join(ws.contentDir, 'site.json'), '{"title": "T",}');
+    const io = capture(ws.root);
+    const dev = await startDev(['--port', '0', '--no-watch'], io);
+    try {
+      expect(io.err()).toBe(
+        `wirefeed: build failed: ${ws.contentDir}/site.json: not valid JSON: line 1, column 14: trailing comma before "}"\n`,
+      );
+      expect((await fetch(`${dev.url}feed.xml`)).status).toBe(404);
+    } finally {
+      await dev.close();
+      await ws.dispose();
+    }
+  });
+
   it('says which port is taken instead of crashing when the address is in use', async () => {
     const ws = await Workspace.create();
     const { createServer } = await import('node:http');

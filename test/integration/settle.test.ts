@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { createHttpSender } from '../../functions/adapters/http-sender.ts';
 import { OutboxQueue } from '../../functions/adapters/outbox-queue.ts';
-import { SqsMessageLedger } from '../../functions/adapters/sqs-queue.ts';
+import { deadLetterUnreadable, SqsMessageLedger } from '../../functions/adapters/sqs-queue.ts';
 import type { DeadLetter, DeadLetterReason, DeliveryJob, JobLedger } from '../../functions/core/delivery.ts';
 import type { WebhookEvent } from '../../functions/core/events.ts';
 import { fanOut } from '../../functions/core/fan-out.ts';
@@ -238,5 +238,25 @@ describe('a ledger that cannot record the dead letter keeps the job', () => {
     sqs.failNextCalls('SendMessage', 1);
     await expect(deliverJob(job, deps, ledger)).rejects.toThrow(/SendMessage .*deliveries-dlq/);
     expect((ledger as SqsMessageLedger).handBack).toBe(true);
+  });
+});
+
+describe('a message that is not a delivery job', () => {
+  it('goes to the DeliveryDLQ as it came, with reason unreadable and the parse error', async () => {
+    const options = {
+      client,
+      queueUrl: sqs.queueUrl('deliveries'),
+      deadLetterQueueUrl: sqs.queueUrl('deliveries-dlq'),
+    };
+    await deadLetterUnreadable(options, '{"not": "a job"', 'unreadable delivery job: Unexpected end of JSON input');
+    const [sent] = sqs.callsOf('SendMessage');
+    expect(sent?.input).toEqual({
+      QueueUrl: sqs.queueUrl('deliveries-dlq'),
+      MessageBody: '{"not": "a job"',
+      MessageAttributes: {
+        reason: { DataType: 'String', StringValue: 'unreadable' },
+        error: { DataType: 'String', StringValue: 'unreadable delivery job: Unexpected end of JSON input' },
+      },
+    });
   });
 });
