@@ -122,7 +122,7 @@ export class WirefeedStack extends Stack {
     });
 
     // Sources and site.json changes trigger a publish; one message group keeps publishing strictly serial.
-    new events.Rule(this, 'ContentChangedRule', {
+    const contentChanged = new events.Rule(this, 'ContentChangedRule', {
       description: 'wirefeed: an article or site.json was created, replaced or deleted',
       eventPattern: {
         source: ['aws.s3'],
@@ -134,6 +134,9 @@ export class WirefeedStack extends Stack {
       },
       targets: [new targets.SqsQueue(this.publishQueue.queue, { messageGroupId: 'publish' })],
     });
+    // The deploy's own upload of content/ is what publishes the site the first time: its events must find the rule
+    // and the queue (with the policy that lets EventBridge send) already in place, or they are dropped.
+    this.contentDeployment.node.addDependency(contentChanged, this.publishQueue);
 
     this.publishFunction = new WirefeedFunction(this, 'PublishFunction', {
       handler: 'publish',

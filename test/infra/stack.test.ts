@@ -237,6 +237,18 @@ describe('event sources', () => {
     });
   });
 
+  it('upload content/ only once the rule and the publish queue are in place, so the first deploy publishes', () => {
+    const deployment = Object.values(synth.json.Resources).find((r) => r.Type === 'Custom::CDKBucketDeployment');
+    const ruleId = resourcesOfType(synth.json, 'AWS::Events::Rule')[0]?.[0];
+    const queuePolicies = resourcesOfType(synth.json, 'AWS::SQS::QueuePolicy')
+      .filter(([, props]) => JSON.stringify(props.Queues).includes(`"${logicalId(synth.stack.publishQueue.queue)}"`))
+      .map(([id]) => id);
+    expect(queuePolicies).toHaveLength(1);
+    expect(deployment?.DependsOn).toEqual(
+      expect.arrayContaining([ruleId, logicalId(synth.stack.publishQueue.queue), ...queuePolicies]),
+    );
+  });
+
   it('route created and deleted articles and site.json to the publish queue in one message group', () => {
     synth.template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {

@@ -22,7 +22,13 @@ export interface Synthesized {
 export interface CloudFormationTemplate {
   Resources: Record<
     string,
-    { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; Metadata?: Record<string, unknown> }
+    {
+      Type: string;
+      Properties?: Record<string, unknown>;
+      DeletionPolicy?: string;
+      DependsOn?: string[];
+      Metadata?: Record<string, unknown>;
+    }
   >;
   Outputs?: Record<string, { Value: unknown }>;
 }
