@@ -20,6 +20,11 @@ export default defineConfig({
       },
       {
         extends: true,
+        // One file, its steps in order against one emulator; each step may run `cdk deploy` (bundling included).
+        test: { name: 'deploy', include: ['test/deploy/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 60_000 },
+      },
+      {
+        extends: true,
         test: { name: 'interop', include: ['test/interop/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       },
     ],
