@@ -1,11 +1,11 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, type CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SCHEDULE_MS, maxAttempts } from '../../functions/core/retry-schedule.ts';
 import { ENV } from '../../functions/handlers/env-names.ts';
 import { addSecurityChecks } from '../../infra/constructs/security-checks.ts';
@@ -17,6 +17,9 @@ let synth: Synthesized;
 beforeAll(async () => {
   synth = await synthesizeWirefeed();
 });
+
+// Each cloud assembly holds copies of the bundles and the AWS CLI layer (tens of MB).
+afterAll(() => rmSync(synth.outdir, { recursive: true, force: true }));
 
 function logicalId(construct: IConstruct): string {
   const resource = (construct.node.defaultChild ?? construct) as CfnResource;
@@ -447,6 +450,7 @@ describe('cdk-nag in every environment `cdk synth` and `cdk deploy` run in', () 
 
   it.each(cases)('leave no unacknowledged finding when %s', async (_, options) => {
     const result = await synthesizeWirefeed({ ...options, skipBundling: true });
+    rmSync(result.outdir, { recursive: true, force: true });
     expect(result.violations).toEqual([]);
     const qualifier = options.qualifier ?? 'hnb659fds';
     const account = options.env?.account ?? '<AWS::AccountId>';
