@@ -244,11 +244,12 @@ describe.skipIf(!moto.available)(`cdk deploy to a local AWS emulator (moto ${MOT
         }),
       );
 
-      const page = await waitFor('the article page', () => siteText(`articles/${articleId}.html`));
-      expect(page).toContain(articleTitle);
-      for (const feed of ['feed.xml', 'atom.xml', 'feed.json'])
-        expect(await siteText(feed), feed).toContain(articleTitle);
-
+      // One publish writes the page and the three feeds, not all at the same instant: wait for all four.
+      const published = ['feed.xml', 'atom.xml', 'feed.json', `articles/${articleId}.html`];
+      await waitFor('the page and the three feeds', async () => {
+        const texts = await Promise.all(published.map((key) => siteText(key).catch(() => '')));
+        return texts.every((text) => text?.includes(articleTitle)) ? true : undefined;
+      });
       const [first, retry] = await waitFor('the retried article.published', async () => {
         const seen = webhooks('article.published');
         return seen.length >= 2 ? seen : undefined;
