@@ -42,6 +42,18 @@ export const DELIVERY_MAX_CONCURRENCY = 5;
 export const DELIVERY_MAX_RECEIVE_COUNT = maxAttempts(DEFAULT_SCHEDULE_MS) + 1;
 /** A publish run re-reads the whole content store, so a few tries cover transient errors; more only repeat a bug. */
 export const PUBLISH_MAX_RECEIVE_COUNT = 3;
+/**
+ * A change still waiting after one failed run and its retry (the retry comes one visibility timeout later and may
+ * take a full timeout) means publishing is stuck; anything shorter would page for a single transient failure.
+ */
+export const PUBLISH_MAX_MESSAGE_AGE = Duration.seconds(PUBLISH_TIMEOUT.toSeconds() * (VISIBILITY_FACTOR + 1));
+/**
+ * New delivery jobs are picked up within seconds and a first retry comes 5 s to 5 min later, so a job waiting an
+ * hour means the DeliveryFunction is not draining the queue (failing, throttled, or outpaced by a burst larger than
+ * its concurrency). Jobs far into their retry schedule do not keep this alarm up: SQS leaves a message received
+ * three times or more out of the age metric.
+ */
+export const DELIVERY_MAX_MESSAGE_AGE = Duration.hours(1);
 
 export interface WirefeedStackProps extends StackProps {
   /** Directory uploaded to the content bucket on deploy (`site.json` and `articles/`). */
@@ -111,14 +123,18 @@ export class WirefeedStack extends Stack {
       fifo: true,
       visibilityTimeout: Duration.seconds(PUBLISH_TIMEOUT.toSeconds() * VISIBILITY_FACTOR),
       maxReceiveCount: PUBLISH_MAX_RECEIVE_COUNT,
-      alarmDescription:
+      deadLetterAlarmDescription:
         'A publish run failed repeatedly: feeds are stale. Read the PublishFunction logs, fix the cause, then redrive the PublishQueue DLQ.',
+      maxMessageAge: PUBLISH_MAX_MESSAGE_AGE,
+      oldestMessageAlarmDescription: `A content change has waited over ${PUBLISH_MAX_MESSAGE_AGE.toHumanString()} to be published: a run failed and so did its retry, or runs are stuck. Read the PublishFunction logs ("publish failed").`,
     });
     this.deliveryQueue = new WorkQueue(this, 'DeliveryQueue', {
       visibilityTimeout: Duration.seconds(DELIVERY_TIMEOUT.toSeconds() * VISIBILITY_FACTOR),
       maxReceiveCount: DELIVERY_MAX_RECEIVE_COUNT,
-      alarmDescription:
+      deadLetterAlarmDescription:
         'A webhook delivery exhausted its retries. Each dead letter carries its last status and error; redrive it once the subscriber is fixed.',
+      maxMessageAge: DELIVERY_MAX_MESSAGE_AGE,
+      oldestMessageAlarmDescription: `A webhook delivery job has waited over ${DELIVERY_MAX_MESSAGE_AGE.toHumanString()}: the DeliveryFunction is not keeping up (see its errors and throttles) or subscribers fail their first retries.`,
     });
 
     // Sources and site.json changes trigger a publish; one message group keeps publishing strictly serial.

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { type CfnResource, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -31,6 +32,9 @@ export interface WirefeedFunctionProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** The share of its timeout a run may take before the duration alarm calls it close to being cut off. */
+export const DURATION_ALARM_FRACTION = 0.8;
+
 export type BucketAccess = 'read' | 'readWrite';
 export type QueueAccess = 'send' | 'consume';
 
@@ -41,8 +45,16 @@ export type QueueAccess = 'send' | 'consume';
  *
  * Resources are attached only through the `bind*` methods, each of which sets the environment variable the
  * handler reads and grants exactly the access it needs in one step, so configuration and permissions cannot drift.
+ *
+ * Every function has three alarms: errors (a crash, a timeout or a failed start: a handler that reports failed
+ * records returns normally and is not counted), throttles, and a run longer than
+ * {@link DURATION_ALARM_FRACTION} of the timeout.
  */
 export class WirefeedFunction extends nodejs.NodejsFunction {
+  readonly errorsAlarm: cloudwatch.Alarm;
+  readonly throttlesAlarm: cloudwatch.Alarm;
+  readonly durationAlarm: cloudwatch.Alarm;
+
   constructor(scope: Construct, id: string, props: WirefeedFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -86,6 +98,36 @@ export class WirefeedFunction extends nodejs.NodejsFunction {
         externalModules: [],
         metafile: false,
       },
+    });
+    const name = `${Stack.of(this).stackName}-${id}`;
+    const everyFiveMinutes = { period: Duration.minutes(5) };
+    const atLeastOnce = {
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    };
+    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+      alarmName: `${name}-errors`,
+      alarmDescription: `${id} crashed, timed out or failed to start. Its log group holds the error; the queue retries the batch.`,
+      metric: this.metricErrors({ ...everyFiveMinutes, statistic: cloudwatch.Stats.SUM }),
+      ...atLeastOnce,
+    });
+    this.throttlesAlarm = new cloudwatch.Alarm(this, 'ThrottlesAlarm', {
+      alarmName: `${name}-throttles`,
+      alarmDescription: `Lambda refused to run ${id} (account concurrency exhausted); its work waits in the queue. Raise the account's concurrency quota or reserve some for it.`,
+      metric: this.metricThrottles({ ...everyFiveMinutes, statistic: cloudwatch.Stats.SUM }),
+      ...atLeastOnce,
+    });
+    const limit = Duration.millis(props.timeout.toMilliseconds() * DURATION_ALARM_FRACTION);
+    this.durationAlarm = new cloudwatch.Alarm(this, 'DurationAlarm', {
+      alarmName: `${name}-duration`,
+      alarmDescription: `A run of ${id} took over ${limit.toHumanString()} of its ${props.timeout.toHumanString()} timeout: runs close to being cut off. Find what grew in its logs before runs start timing out.`,
+      metric: this.metricDuration({ ...everyFiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: limit.toMilliseconds(),
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 

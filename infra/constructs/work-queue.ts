@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -10,19 +10,25 @@ export interface WorkQueueProps {
   readonly visibilityTimeout: Duration;
   /** Receives before a message is moved to the dead-letter queue. */
   readonly maxReceiveCount: number;
-  /** What the alarm description says an operator should do. */
-  readonly alarmDescription: string;
+  /** What the dead-letter alarm tells an operator to do. */
+  readonly deadLetterAlarmDescription: string;
+  /** The age of the oldest waiting message at which work counts as stuck. */
+  readonly maxMessageAge: Duration;
+  /** What the oldest-message alarm tells an operator to do. */
+  readonly oldestMessageAlarmDescription: string;
 }
 
 /**
  * A work queue, its dead-letter queue (14 days: the maximum, so an operator back from a weekend still finds the
- * message) and an alarm that fires as soon as anything is dead-lettered. Both queues use SQS-managed encryption
- * and refuse non-TLS requests.
+ * message), an alarm that fires as soon as anything is dead-lettered and one that fires when the oldest waiting
+ * message is older than `maxMessageAge`. Both queues use SQS-managed encryption and refuse non-TLS requests.
  */
 export class WorkQueue extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly deadLetterAlarm: cloudwatch.Alarm;
+  readonly oldestMessageAlarm: cloudwatch.Alarm;
+  readonly maxMessageAge: Duration;
 
   constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
@@ -42,13 +48,28 @@ export class WorkQueue extends Construct {
       retentionPeriod: Duration.days(14),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
     });
+    this.maxMessageAge = props.maxMessageAge;
+    const name = `${Stack.of(this).stackName}-${id}`;
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: props.alarmDescription,
+      alarmName: `${name}-dead-letters`,
+      alarmDescription: props.deadLetterAlarmDescription,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: cloudwatch.Stats.MAXIMUM,
       }),
       threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.oldestMessageAlarm = new cloudwatch.Alarm(this, 'OldestMessageAlarm', {
+      alarmName: `${name}-oldest-message`,
+      alarmDescription: props.oldestMessageAlarmDescription,
+      metric: this.queue.metricApproximateAgeOfOldestMessage({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: props.maxMessageAge.toSeconds(),
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

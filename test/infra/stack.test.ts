@@ -64,7 +64,8 @@ describe('resource inventory', () => {
     synth.template.resourceCountIs('AWS::Events::Rule', 1);
     synth.template.resourceCountIs('AWS::CloudFront::Distribution', 1);
     synth.template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
-    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    // Per queue: dead letters and oldest message; per function: errors, throttles, duration.
+    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
     synth.template.resourceCountIs('Custom::CDKBucketDeployment', 1);
     // Publish, Delivery, and the two handlers CDK provides for BucketDeployment and bucket notifications.
     synth.template.resourceCountIs('AWS::Lambda::Function', 4);

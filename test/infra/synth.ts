@@ -7,7 +7,7 @@ import { App, type Environment } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { addSecurityChecks } from '../../infra/constructs/security-checks.ts';
-import { WirefeedStack } from '../../infra/wirefeed-stack.ts';
+import { WirefeedStack, type WirefeedStackProps } from '../../infra/wirefeed-stack.ts';
 
 export interface Synthesized {
   readonly stack: WirefeedStack;
@@ -43,6 +43,8 @@ export interface SynthOptions {
   readonly qualifier?: string;
   /** Skip esbuild (for tests that only look at the template or the checks). */
   readonly skipBundling?: boolean;
+  /** Stack options, as `infra/app.ts` passes them from `-c key=value`. */
+  readonly props?: Omit<WirefeedStackProps, 'env'>;
 }
 
 export async function synthesizeWirefeed(options: SynthOptions = {}): Promise<Synthesized> {
@@ -52,7 +54,7 @@ export async function synthesizeWirefeed(options: SynthOptions = {}): Promise<Sy
     ...(options.qualifier ? { '@aws-cdk/core:bootstrapQualifier': options.qualifier } : {}),
   };
   const app = new App({ outdir, context });
-  const stack = new WirefeedStack(app, 'Wirefeed', options.env ? { env: options.env } : {});
+  const stack = new WirefeedStack(app, 'Wirefeed', { ...options.props, ...(options.env ? { env: options.env } : {}) });
   addSecurityChecks(app);
   // Throws when a validation plugin reports an unacknowledged error.
   const assembly = app.synth();
