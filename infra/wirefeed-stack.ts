@@ -20,6 +20,7 @@ import { feedUrls, type Site } from '../functions/core/article.ts';
 import { DEFAULT_SCHEDULE_MS, maxAttempts } from '../functions/core/retry-schedule.ts';
 import { ENV } from '../functions/handlers/env-names.ts';
 import { SITE_KEY, SOURCE_PREFIX } from '../functions/pipeline/publish.ts';
+import { type AlarmNotificationOptions, AlarmNotifications } from './constructs/alarm-notifications.ts';
 import { createSecureBucket } from './constructs/secure-bucket.ts';
 import { acknowledgeFindings } from './constructs/security-checks.ts';
 import { SiteDistribution } from './constructs/site-distribution.ts';
@@ -55,7 +56,7 @@ export const PUBLISH_MAX_MESSAGE_AGE = Duration.seconds(PUBLISH_TIMEOUT.toSecond
  */
 export const DELIVERY_MAX_MESSAGE_AGE = Duration.hours(1);
 
-export interface WirefeedStackProps extends StackProps {
+export interface WirefeedStackProps extends StackProps, AlarmNotificationOptions {
   /** Directory uploaded to the content bucket on deploy (`site.json` and `articles/`). */
   readonly contentDir?: string;
   /**
@@ -77,6 +78,8 @@ export class WirefeedStack extends Stack {
   readonly site: SiteDistribution;
   /** Uploads `content/` to the content bucket on every deploy. */
   readonly contentDeployment: s3deploy.BucketDeployment;
+  /** The topic every alarm notifies, when one is configured. */
+  readonly alarmNotifications: AlarmNotifications;
 
   constructor(scope: Construct, id: string, props: WirefeedStackProps = {}) {
     super(scope, id, props);
@@ -92,6 +95,8 @@ export class WirefeedStack extends Stack {
     this.siteBucket = createSecureBucket(this, 'SiteBucket', { removalPolicy });
     this.stateBucket = createSecureBucket(this, 'StateBucket', { versioned: true, removalPolicy });
 
+    // Checked before anything else is built, so a bad setting stops the synth with its own message.
+    this.alarmNotifications = new AlarmNotifications(this, 'AlarmNotifications', props);
     this.site = new SiteDistribution(this, 'Site', { siteBucket: this.siteBucket });
 
     // prune: false, so articles added later with `aws s3 cp` survive the next deploy.
@@ -208,6 +213,12 @@ export class WirefeedStack extends Stack {
     new CfnOutput(this, 'PublishDeadLetterQueueName', { value: this.publishQueue.deadLetterQueue.queueName });
     new CfnOutput(this, 'DeliveryQueueName', { value: this.deliveryQueue.queue.queueName });
     new CfnOutput(this, 'DeliveryDeadLetterQueueName', { value: this.deliveryQueue.deadLetterQueue.queueName });
+
+    const topic = this.alarmNotifications.topic;
+    if (topic !== undefined) {
+      new CfnOutput(this, 'AlarmTopicArn', { value: topic.topicArn, description: 'Every alarm notifies this topic' });
+    }
+    this.alarmNotifications.notifyEveryAlarm(this);
   }
 
   /**

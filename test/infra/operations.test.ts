@@ -1,7 +1,8 @@
 /**
- * The stack as an operator runs it: the alarms on its queues and functions.
+ * The stack as an operator runs it: the alarms on its queues and functions, and whom they notify.
  */
-import { type CfnResource, type Duration, Stack } from 'aws-cdk-lib';
+import { App, type CfnResource, type Duration, Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,11 +12,13 @@ import {
   DELIVERY_TIMEOUT,
   PUBLISH_MAX_MESSAGE_AGE,
   PUBLISH_TIMEOUT,
+  WirefeedStack,
   type WirefeedStackProps,
 } from '../../infra/wirefeed-stack.ts';
 import { type CloudFormationTemplate, resourcesOfType, type Synthesized, synthesizeWirefeed } from './synth.ts';
 
 const US_EAST_1 = { account: '123456789012', region: 'us-east-1' };
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:newsroom-pager';
 
 function logicalId(construct: IConstruct): string {
   const resource = (construct.node.defaultChild ?? construct) as CfnResource;
@@ -26,14 +29,22 @@ function synthesize(props: Omit<WirefeedStackProps, 'env'>, env = US_EAST_1): Pr
   return synthesizeWirefeed({ env, props, skipBundling: true });
 }
 
+/** Builds the stack without synthesizing it: for the settings that must stop the synth. */
+function construct(props: Omit<WirefeedStackProps, 'env'>, env: { account: string; region: string } | null) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return new WirefeedStack(app, 'Wirefeed', { ...props, ...(env === null ? {} : { env }) });
+}
+
 function alarms(json: CloudFormationTemplate): Record<string, unknown>[] {
   return resourcesOfType(json, 'AWS::CloudWatch::Alarm').map(([, props]) => props);
 }
 
 describe('alarms', () => {
   let quiet: Synthesized;
+  let emailed: Synthesized;
   beforeAll(async () => {
     quiet = await synthesize({});
+    emailed = await synthesize({ alarmEmail: ['desk@example.com', 'oncall@example.com'] });
   });
 
   const alarmOf = (synth: Synthesized, alarm: cloudwatch.IAlarm) =>
@@ -94,5 +105,121 @@ describe('alarms', () => {
       expect(alarm.OKActions).toBeUndefined();
     }
     quiet.template.resourceCountIs('AWS::SNS::Topic', 0);
+    expect(quiet.json.Outputs).not.toHaveProperty('AlarmTopicArn');
+  });
+
+  it('all notify the alarm topic, going into alarm and back to OK, when alarmEmail is set', () => {
+    const [[topicId] = ['']] = resourcesOfType(emailed.json, 'AWS::SNS::Topic');
+    const names = alarms(emailed.json).map((alarm) => alarm.AlarmName);
+    expect(names.sort()).toEqual(
+      [
+        'Wirefeed-DeliveryFunction-duration',
+        'Wirefeed-DeliveryFunction-errors',
+        'Wirefeed-DeliveryFunction-throttles',
+        'Wirefeed-DeliveryQueue-dead-letters',
+        'Wirefeed-DeliveryQueue-oldest-message',
+        'Wirefeed-PublishFunction-duration',
+        'Wirefeed-PublishFunction-errors',
+        'Wirefeed-PublishFunction-throttles',
+        'Wirefeed-PublishQueue-dead-letters',
+        'Wirefeed-PublishQueue-oldest-message',
+      ].sort(),
+    );
+    for (const alarm of alarms(emailed.json)) {
+      expect(alarm.AlarmActions, String(alarm.AlarmName)).toEqual([{ Ref: topicId }]);
+      expect(alarm.OKActions, String(alarm.AlarmName)).toEqual([{ Ref: topicId }]);
+    }
+    const endpoints = resourcesOfType(emailed.json, 'AWS::SNS::Subscription').map(([, props]) => props);
+    expect(endpoints).toEqual([
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'desk@example.com', TopicArn: { Ref: topicId } }),
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: topicId } }),
+    ]);
+    expect(emailed.json.Outputs?.AlarmTopicArn?.Value).toEqual({ Ref: topicId });
+  });
+
+  it("let only this account's alarms publish to the topic, over TLS, unencrypted unless asked", () => {
+    const [[topicId] = ['', {}]] = resourcesOfType(emailed.json, 'AWS::SNS::Topic');
+    emailed.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': US_EAST_1.account },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:us-east-1:123456789012:alarm:*']],
+                },
+              },
+            },
+          }),
+        ]),
+      },
+    });
+    expect(emailed.json.Resources[topicId]?.Properties?.KmsMasterKeyId).toBeUndefined();
+    emailed.template.resourceCountIs('AWS::KMS::Key', 0);
+    expect(emailed.violations).toEqual([]);
+  });
+
+  it('encrypt the topic with a rotated key that CloudWatch may use, when encryptAlarmTopic is set', async () => {
+    const encrypted = await synthesize({ alarmEmail: ['desk@example.com'], encryptAlarmTopic: true });
+    const [[keyId] = ['']] = resourcesOfType(encrypted.json, 'AWS::KMS::Key');
+    encrypted.template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    });
+    encrypted.template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': US_EAST_1.account } }),
+          }),
+        ]),
+      },
+    });
+    expect(encrypted.violations).toEqual([]);
+  });
+
+  it('notify an existing topic instead, creating none', async () => {
+    const routed = await synthesize({ alarmTopicArn: TOPIC_ARN });
+    routed.template.resourceCountIs('AWS::SNS::Topic', 0);
+    expect(alarms(routed.json)).toHaveLength(10);
+    for (const alarm of alarms(routed.json)) expect(alarm.AlarmActions).toEqual([TOPIC_ARN]);
+  });
+
+  it('cover an alarm another construct adds to the stack later', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new WirefeedStack(app, 'Wirefeed', { env: US_EAST_1, alarmTopicArn: TOPIC_ARN });
+    const later = stack.publishQueue.queue
+      .metricNumberOfMessagesSent()
+      .createAlarm(stack, 'LaterAlarm', { threshold: 1000, evaluationPeriods: 1 });
+    const template = app.synth().getStackByName('Wirefeed').template as CloudFormationTemplate;
+    expect(template.Resources[logicalId(later)]?.Properties?.AlarmActions).toEqual([TOPIC_ARN]);
+  });
+
+  const refused: [string, Omit<WirefeedStackProps, 'env'>, RegExp][] = [
+    ['a malformed address', { alarmEmail: ['desk.example.com'] }, /^alarmEmail: "desk\.example\.com"/],
+    [
+      'an address and a topic',
+      { alarmEmail: ['desk@example.com'], alarmTopicArn: TOPIC_ARN },
+      /^alarmEmail: give alarmEmail or alarmTopicArn, not both/,
+    ],
+    [
+      'a topic in another region',
+      { alarmTopicArn: TOPIC_ARN.replace('us-east-1', 'eu-west-1') },
+      /^alarmTopicArn: the topic is in eu-west-1, and CloudWatch alarms in us-east-1/,
+    ],
+    ['no topic to encrypt', { encryptAlarmTopic: true }, /^encryptAlarmTopic: there is no topic to encrypt/],
+    ['something else than a topic ARN', { alarmTopicArn: 'newsroom-pager' }, /^alarmTopicArn: .* not an SNS topic/],
+  ];
+
+  it.each(refused)('stop the synth with one line naming the setting: %s', (_, props, message) => {
+    expect(() => construct(props, US_EAST_1)).toThrow(message);
   });
 });
