@@ -9,6 +9,7 @@ import {
   type StackProps,
   Validations,
 } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -21,6 +22,7 @@ import { DEFAULT_SCHEDULE_MS, maxAttempts } from '../functions/core/retry-schedu
 import { ENV } from '../functions/handlers/env-names.ts';
 import { SITE_KEY, SOURCE_PREFIX } from '../functions/pipeline/publish.ts';
 import { type AlarmNotificationOptions, AlarmNotifications } from './constructs/alarm-notifications.ts';
+import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { createSecureBucket } from './constructs/secure-bucket.ts';
 import { acknowledgeFindings } from './constructs/security-checks.ts';
 import { SiteDistribution } from './constructs/site-distribution.ts';
@@ -59,6 +61,8 @@ export const DELIVERY_MAX_MESSAGE_AGE = Duration.hours(1);
 export interface WirefeedStackProps extends StackProps, AlarmNotificationOptions {
   /** Directory uploaded to the content bucket on deploy (`site.json` and `articles/`). */
   readonly contentDir?: string;
+  /** The CloudWatch dashboard (on unless false; $3 a month beyond the account's three free dashboards). */
+  readonly dashboard?: boolean;
   /**
    * What happens to buckets, logs and their data when the stack is deleted. RETAIN by default: articles,
    * subscribers and delivery state must not vanish with a `cdk destroy`.
@@ -80,6 +84,7 @@ export class WirefeedStack extends Stack {
   readonly contentDeployment: s3deploy.BucketDeployment;
   /** The topic every alarm notifies, when one is configured. */
   readonly alarmNotifications: AlarmNotifications;
+  readonly dashboard: OperationsDashboard | undefined;
 
   constructor(scope: Construct, id: string, props: WirefeedStackProps = {}) {
     super(scope, id, props);
@@ -214,11 +219,26 @@ export class WirefeedStack extends Stack {
     new CfnOutput(this, 'DeliveryQueueName', { value: this.deliveryQueue.queue.queueName });
     new CfnOutput(this, 'DeliveryDeadLetterQueueName', { value: this.deliveryQueue.deadLetterQueue.queueName });
 
+    this.dashboard = props.dashboard === false ? undefined : this.addDashboard(feeds.home);
     const topic = this.alarmNotifications.topic;
     if (topic !== undefined) {
       new CfnOutput(this, 'AlarmTopicArn', { value: topic.topicArn, description: 'Every alarm notifies this topic' });
     }
     this.alarmNotifications.notifyEveryAlarm(this);
+  }
+
+  /** The dashboard of the queues, functions and custom metrics, listing every alarm defined so far. */
+  private addDashboard(siteUrl: string): OperationsDashboard {
+    const dashboard = new OperationsDashboard(this, 'Operations', {
+      publishQueue: this.publishQueue,
+      deliveryQueue: this.deliveryQueue,
+      publishFunction: this.publishFunction,
+      deliveryFunction: this.deliveryFunction,
+      alarms: this.node.findAll().filter((node): node is cloudwatch.Alarm => node instanceof cloudwatch.Alarm),
+      siteUrl,
+    });
+    new CfnOutput(this, 'DashboardUrl', { value: dashboard.url, description: 'The CloudWatch dashboard' });
+    return dashboard;
   }
 
   /**

@@ -1,11 +1,18 @@
 /**
- * The stack as an operator runs it: the alarms on its queues and functions, and whom they notify.
+ * The stack as an operator runs it: the alarms on its queues and functions, whom they notify, and the dashboard.
  */
 import { App, type CfnResource, type Duration, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  DELIVERY_METRICS,
+  DIMENSION,
+  METRIC_NAMESPACE,
+  type MetricDefinition,
+  PUBLISH_METRICS,
+} from '../../functions/handlers/metric-names.ts';
 import { DURATION_ALARM_FRACTION } from '../../infra/constructs/wirefeed-function.ts';
 import {
   DELIVERY_MAX_MESSAGE_AGE,
@@ -221,5 +228,94 @@ describe('alarms', () => {
 
   it.each(refused)('stop the synth with one line naming the setting: %s', (_, props, message) => {
     expect(() => construct(props, US_EAST_1)).toThrow(message);
+  });
+});
+
+/** The dashboard body with every `Ref`/`Fn::GetAtt` replaced by `<logicalId>` or `<logicalId.Attr>`, parsed. */
+function dashboardBody(synth: Synthesized): { widgets: { type: string; properties: Record<string, unknown> }[] } {
+  const [[, props] = ['', {}]] = resourcesOfType(synth.json, 'AWS::CloudWatch::Dashboard');
+  const [, parts] = (props.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  const text = parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const ref = (part as { Ref?: string }).Ref;
+      if (ref !== undefined) return `<${ref}>`;
+      const [id, attribute] = (part as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+      return `<${id}.${attribute}>`;
+    })
+    .join('');
+  return JSON.parse(text);
+}
+
+describe('dashboard', () => {
+  let synth: Synthesized;
+  let metrics: unknown[][];
+  beforeAll(async () => {
+    synth = await synthesize({ alarmEmail: ['desk@example.com'] });
+    metrics = dashboardBody(synth).widgets.flatMap(
+      (widget) => (widget.properties.metrics as unknown[][] | undefined) ?? [],
+    );
+  });
+
+  const has = (namespace: string, name: string, dimension: string, value: string) =>
+    metrics.some((m) => m[0] === namespace && m[1] === name && m[2] === dimension && m[3] === value);
+
+  it('shows depth, age of the oldest message and dead letters of both queues', () => {
+    for (const queue of [synth.stack.publishQueue, synth.stack.deliveryQueue]) {
+      const main = `<${logicalId(queue.queue)}.QueueName>`;
+      expect(has('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', main)).toBe(true);
+      expect(has('AWS/SQS', 'ApproximateNumberOfMessagesNotVisible', 'QueueName', main)).toBe(true);
+      expect(has('AWS/SQS', 'ApproximateAgeOfOldestMessage', 'QueueName', main)).toBe(true);
+      const dead = `<${logicalId(queue.deadLetterQueue)}.QueueName>`;
+      expect(has('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', dead)).toBe(true);
+    }
+  });
+
+  it('shows invocations, errors, throttles and duration of both functions', () => {
+    for (const fn of [synth.stack.publishFunction, synth.stack.deliveryFunction]) {
+      for (const name of ['Invocations', 'Errors', 'Throttles', 'Duration']) {
+        expect(has('AWS/Lambda', name, 'FunctionName', `<${logicalId(fn)}>`), name).toBe(true);
+      }
+    }
+  });
+
+  it('graphs every custom metric under the namespace and dimensions the handlers emit it with', () => {
+    const expressions: string[] = metrics.flatMap((m) =>
+      m.flatMap((part) => (part as { expression?: string }).expression ?? []),
+    );
+    const shows = (metric: MetricDefinition, fn: IConstruct) => {
+      const service = `<${logicalId(fn)}>`;
+      if (metric.dimensions.length === 1) return has(METRIC_NAMESPACE, metric.name, DIMENSION.service, service);
+      const schema = `{${[METRIC_NAMESPACE, ...metric.dimensions].join(',')}}`;
+      return expressions.some(
+        (e) => e.includes(schema) && e.includes(`MetricName="${metric.name}"`) && e.includes(`service="${service}"`),
+      );
+    };
+    for (const metric of Object.values(PUBLISH_METRICS)) {
+      expect(shows(metric, synth.stack.publishFunction), metric.name).toBe(true);
+    }
+    for (const metric of Object.values(DELIVERY_METRICS)) {
+      expect(shows(metric, synth.stack.deliveryFunction), metric.name).toBe(true);
+    }
+  });
+
+  it('lists every alarm of the stack in its alarm widget', () => {
+    const widget = dashboardBody(synth).widgets.find((w) => w.type === 'alarm');
+    const listed = ((widget?.properties.alarms ?? []) as string[]).map((arn) => arn.replace(/^<|\.Arn>$/g, ''));
+    const all = resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm').map(([id]) => id);
+    expect(listed.sort()).toEqual(all.sort());
+  });
+
+  it('is named after the stack and its region, and linked from the outputs', () => {
+    synth.template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Wirefeed-us-east-1' });
+    expect(synth.json.Outputs?.DashboardUrl?.Value).toBe(
+      'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/Wirefeed-us-east-1',
+    );
+  });
+
+  it('is left out with dashboard: false', async () => {
+    const without = await synthesize({ dashboard: false });
+    without.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(without.json.Outputs).not.toHaveProperty('DashboardUrl');
   });
 });

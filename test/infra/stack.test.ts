@@ -66,6 +66,7 @@ describe('resource inventory', () => {
     synth.template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
     // Per queue: dead letters and oldest message; per function: errors, throttles, duration.
     synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    synth.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     // Without alarmEmail or alarmTopicArn there is no topic.
     synth.template.resourceCountIs('AWS::SNS::Topic', 0);
     synth.template.resourceCountIs('Custom::CDKBucketDeployment', 1);
