@@ -26,6 +26,7 @@ import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { createSecureBucket } from './constructs/secure-bucket.ts';
 import { acknowledgeFindings } from './constructs/security-checks.ts';
 import { SiteDistribution } from './constructs/site-distribution.ts';
+import { type CustomDomain, SiteDomain } from './constructs/site-domain.ts';
 import { WirefeedFunction } from './constructs/wirefeed-function.ts';
 import { WorkQueue } from './constructs/work-queue.ts';
 
@@ -61,6 +62,8 @@ export const DELIVERY_MAX_MESSAGE_AGE = Duration.hours(1);
 export interface WirefeedStackProps extends StackProps, AlarmNotificationOptions {
   /** Directory uploaded to the content bucket on deploy (`site.json` and `articles/`). */
   readonly contentDir?: string;
+  /** Serve the site under the operator's own domain instead of only `*.cloudfront.net`; see {@link CustomDomain}. */
+  readonly domain?: CustomDomain;
   /** The CloudWatch dashboard (on unless false; $3 a month beyond the account's three free dashboards). */
   readonly dashboard?: boolean;
   /**
@@ -82,6 +85,8 @@ export class WirefeedStack extends Stack {
   readonly site: SiteDistribution;
   /** Uploads `content/` to the content bucket on every deploy. */
   readonly contentDeployment: s3deploy.BucketDeployment;
+  /** The custom domain, when one is configured. */
+  readonly domain: SiteDomain | undefined;
   /** The topic every alarm notifies, when one is configured. */
   readonly alarmNotifications: AlarmNotifications;
   readonly dashboard: OperationsDashboard | undefined;
@@ -102,7 +107,11 @@ export class WirefeedStack extends Stack {
 
     // Checked before anything else is built, so a bad setting stops the synth with its own message.
     this.alarmNotifications = new AlarmNotifications(this, 'AlarmNotifications', props);
-    this.site = new SiteDistribution(this, 'Site', { siteBucket: this.siteBucket });
+    this.domain = props.domain === undefined ? undefined : new SiteDomain(this, 'Domain', props.domain);
+    this.site = new SiteDistribution(this, 'Site', {
+      siteBucket: this.siteBucket,
+      ...(this.domain === undefined ? {} : { domain: this.domain }),
+    });
 
     // prune: false, so articles added later with `aws s3 cp` survive the next deploy.
     this.contentDeployment = new s3deploy.BucketDeployment(this, 'ContentDeployment', {
@@ -218,6 +227,10 @@ export class WirefeedStack extends Stack {
     new CfnOutput(this, 'PublishDeadLetterQueueName', { value: this.publishQueue.deadLetterQueue.queueName });
     new CfnOutput(this, 'DeliveryQueueName', { value: this.deliveryQueue.queue.queueName });
     new CfnOutput(this, 'DeliveryDeadLetterQueueName', { value: this.deliveryQueue.deadLetterQueue.queueName });
+    new CfnOutput(this, 'DistributionDomainName', {
+      value: this.site.distribution.distributionDomainName,
+      description: 'Where a CNAME for a custom domain points when its DNS is not in Route 53',
+    });
 
     this.dashboard = props.dashboard === false ? undefined : this.addDashboard(feeds.home);
     const topic = this.alarmNotifications.topic;

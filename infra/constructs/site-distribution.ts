@@ -3,10 +3,13 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { SiteDomain } from './site-domain.ts';
 
 export interface SiteDistributionProps {
   /** The private bucket holding the published files; only this distribution may read it. */
   readonly siteBucket: s3.IBucket;
+  /** Serve under this name, with its certificate, instead of only `*.cloudfront.net`. */
+  readonly domain?: SiteDomain;
 }
 
 /**
@@ -16,11 +19,12 @@ export interface SiteDistributionProps {
  */
 export class SiteDistribution extends Construct {
   readonly distribution: cloudfront.Distribution;
-  /** `https://<id>.cloudfront.net`, without a trailing slash. */
+  /** The public base URL, without a trailing slash: `https://<domainName>`, else `https://<id>.cloudfront.net`. */
   readonly url: string;
 
   constructor(scope: Construct, id: string, props: SiteDistributionProps) {
     super(scope, id);
+    const domain = props.domain;
     const cachePolicy = new cloudfront.CachePolicy(this, 'CachePolicy', {
       comment: 'wirefeed: honour the Cache-Control the publisher set on each object',
       // minTtl 0 lets a short origin max-age win; defaultTtl only applies to objects without Cache-Control.
@@ -47,7 +51,13 @@ export class SiteDistribution extends Construct {
           referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
           override: true,
         },
-        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+        // On the operator's own domain, HSTS covers that host only: includeSubDomains on an apex such as
+        // example.com would force HTTPS on every other host of the organisation for a year.
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(365),
+          includeSubdomains: domain === undefined,
+          override: true,
+        },
       },
       corsBehavior: {
         accessControlAllowCredentials: false,
@@ -62,6 +72,14 @@ export class SiteDistribution extends Construct {
       defaultRootObject: 'index.html',
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
+      ...(domain === undefined
+        ? {}
+        : {
+            domainNames: [domain.domainName],
+            certificate: domain.certificate,
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            sslSupportMethod: cloudfront.SSLMethod.SNI,
+          }),
       defaultBehavior: {
         origin: origins.S3BucketOrigin.withOriginAccessControl(props.siteBucket, {
           // LIST lets S3 answer 404 (not 403) for a missing page; the bucket listing itself is unreachable because
@@ -76,7 +94,8 @@ export class SiteDistribution extends Construct {
         responseHeadersPolicy,
       },
     });
-    this.url = `https://${this.distribution.distributionDomainName}`;
+    this.url = `https://${domain?.domainName ?? this.distribution.distributionDomainName}`;
+    domain?.addRecords(this.distribution);
 
     Validations.of(this.distribution).acknowledge(
       {
@@ -93,11 +112,15 @@ export class SiteDistribution extends Construct {
         reason:
           'Access logs would record every feed reader poll into a paid log bucket; CloudFront standard metrics cover operations, and logging can be enabled per deployment.',
       },
-      {
-        id: 'AwsSolutions-CFR4',
-        reason:
-          'The distribution uses the default *.cloudfront.net certificate, for which CloudFront fixes the minimum TLS version; a custom domain with its own certificate would set TLSv1.2_2021.',
-      },
+      ...(domain === undefined
+        ? [
+            {
+              id: 'AwsSolutions-CFR4',
+              reason:
+                'Without a custom domain the distribution uses the default *.cloudfront.net certificate, for which CloudFront fixes the minimum TLS version; with domainName it uses its own certificate and TLSv1.2_2021.',
+            },
+          ]
+        : []),
       {
         id: 'Annotation::@aws-cdk/aws-cloudfront-origins:listBucketSecurityRisk',
         reason:

@@ -1,11 +1,13 @@
 /**
- * The stack as an operator runs it: the alarms on its queues and functions, whom they notify, and the dashboard.
+ * The stack as an operator runs it: a custom domain in both certificate modes, alarms that notify a topic (or nothing), and the dashboard.
  */
 import { App, type CfnResource, type Duration, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../functions/core/errors.ts';
+import { ENV } from '../../functions/handlers/env-names.ts';
 import {
   DELIVERY_METRICS,
   DIMENSION,
@@ -25,6 +27,9 @@ import {
 import { type CloudFormationTemplate, resourcesOfType, type Synthesized, synthesizeWirefeed } from './synth.ts';
 
 const US_EAST_1 = { account: '123456789012', region: 'us-east-1' };
+const EU_WEST_1 = { account: '123456789012', region: 'eu-west-1' };
+const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+const ZONE = { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' };
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:newsroom-pager';
 
 function logicalId(construct: IConstruct): string {
@@ -42,9 +47,203 @@ function construct(props: Omit<WirefeedStackProps, 'env'>, env: { account: strin
   return new WirefeedStack(app, 'Wirefeed', { ...props, ...(env === null ? {} : { env }) });
 }
 
+function viewerCertificate(synth: Synthesized): Record<string, unknown> | undefined {
+  const [[, props] = ['', {}]] = resourcesOfType(synth.json, 'AWS::CloudFront::Distribution');
+  return (props.DistributionConfig as { ViewerCertificate?: Record<string, unknown> }).ViewerCertificate;
+}
+
+function siteUrlOf(synth: Synthesized): unknown {
+  const fn = synth.json.Resources[logicalId(synth.stack.publishFunction)];
+  const environment = fn?.Properties?.Environment as { Variables: Record<string, unknown> } | undefined;
+  return environment?.Variables[ENV.siteUrl];
+}
+
 function alarms(json: CloudFormationTemplate): Record<string, unknown>[] {
   return resourcesOfType(json, 'AWS::CloudWatch::Alarm').map(([, props]) => props);
 }
+
+/** Every acknowledgement cdk-nag wrote into the template. */
+function acknowledged(json: CloudFormationTemplate): string[] {
+  return Object.values(json.Resources).flatMap(
+    (resource) =>
+      (resource.Metadata?.cdk_nag as { rules_to_suppress?: { id: string }[] } | undefined)?.rules_to_suppress?.map(
+        (rule) => rule.id,
+      ) ?? [],
+  );
+}
+
+describe('custom domain with an existing certificate', () => {
+  let synth: Synthesized;
+  beforeAll(async () => {
+    synth = await synthesize({ domain: { domainName: 'News.Example.com', certificateArn: CERTIFICATE_ARN } });
+  });
+
+  it('serves the domain as a CloudFront alias with that certificate, over TLS 1.2 and SNI', () => {
+    synth.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({ Aliases: ['news.example.com'] }),
+    });
+    expect(viewerCertificate(synth)).toEqual({
+      AcmCertificateArn: CERTIFICATE_ARN,
+      MinimumProtocolVersion: 'TLSv1.2_2021',
+      SslSupportMethod: 'sni-only',
+    });
+    synth.template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+  });
+
+  it('creates no DNS record without a zone, and outputs the name a CNAME points at', () => {
+    synth.template.resourceCountIs('AWS::Route53::RecordSet', 0);
+    expect(synth.json.Outputs?.DistributionDomainName?.Value).toEqual({
+      'Fn::GetAtt': [logicalId(synth.stack.site.distribution), 'DomainName'],
+    });
+  });
+
+  it('gives the PublishFunction and the outputs the domain as site URL', () => {
+    expect(siteUrlOf(synth)).toBe('https://news.example.com');
+    expect(synth.json.Outputs?.RssFeedUrl?.Value).toBe('https://news.example.com/feed.xml');
+    expect(synth.json.Outputs?.SiteUrl?.Value).toBe('https://news.example.com/');
+  });
+
+  it("keeps HSTS to the site's own host on the operator's domain", () => {
+    synth.template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: Match.objectLike({
+        SecurityHeadersConfig: Match.objectLike({
+          StrictTransportSecurity: Match.objectLike({ IncludeSubdomains: false }),
+        }),
+      }),
+    });
+  });
+
+  it('passes cdk-nag without the default-certificate acknowledgement', () => {
+    expect(synth.violations).toEqual([]);
+    expect(acknowledged(synth.json)).not.toContain('AwsSolutions-CFR4');
+  });
+});
+
+describe('custom domain from a Route 53 hosted zone', () => {
+  let synth: Synthesized;
+  beforeAll(async () => {
+    synth = await synthesize({ domain: { domainName: 'news.example.com', hostedZone: ZONE } });
+  });
+
+  it('requests a certificate for the domain, validated by DNS in the zone', () => {
+    synth.template.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: 'news.example.com',
+      ValidationMethod: 'DNS',
+      DomainValidationOptions: [{ DomainName: 'news.example.com', HostedZoneId: ZONE.hostedZoneId }],
+    });
+    const certificate = logicalId(synth.stack.domain?.certificate as unknown as IConstruct);
+    expect(viewerCertificate(synth)).toMatchObject({ AcmCertificateArn: { Ref: certificate } });
+  });
+
+  it('points A and AAAA alias records at the distribution', () => {
+    const records = resourcesOfType(synth.json, 'AWS::Route53::RecordSet').map(([, props]) => props);
+    expect(records.map((record) => record.Type).sort()).toEqual(['A', 'AAAA']);
+    for (const record of records) {
+      expect(record).toMatchObject({
+        Name: 'news.example.com.',
+        HostedZoneId: ZONE.hostedZoneId,
+        AliasTarget: {
+          DNSName: { 'Fn::GetAtt': [logicalId(synth.stack.site.distribution), 'DomainName'] },
+          // CloudFront's own zone, looked up by partition.
+          HostedZoneId: { 'Fn::FindInMap': [expect.any(String), { Ref: 'AWS::Partition' }, 'zoneId'] },
+        },
+      });
+    }
+    expect(siteUrlOf(synth)).toBe('https://news.example.com');
+  });
+
+  it('passes cdk-nag', () => {
+    expect(synth.violations).toEqual([]);
+  });
+
+  it('uses a given certificate instead of requesting one, and still creates the records', async () => {
+    const both = await synthesize({
+      domain: { domainName: 'example.com', certificateArn: CERTIFICATE_ARN, hostedZone: ZONE },
+    });
+    both.template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    expect(viewerCertificate(both)).toMatchObject({ AcmCertificateArn: CERTIFICATE_ARN });
+    // The zone apex works too.
+    const names = resourcesOfType(both.json, 'AWS::Route53::RecordSet').map(([, props]) => props.Name);
+    expect(names).toEqual(['example.com.', 'example.com.']);
+  });
+
+  it('fails the deploy outside us-east-1 when the region is only known at deploy time', async () => {
+    const agnostic = await synthesizeWirefeed({
+      props: { domain: { domainName: 'news.example.com', hostedZone: ZONE } },
+      skipBundling: true,
+    });
+    const rules = (agnostic.json as { Rules?: Record<string, { Assertions: unknown[] }> }).Rules ?? {};
+    const region = Object.entries(rules).find(([id]) => id.startsWith('DomainCertificateRegion'));
+    expect(region?.[1].Assertions).toEqual([
+      {
+        Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] },
+        AssertDescription: expect.stringContaining('certificateArn'),
+      },
+    ]);
+    // A stack bound to us-east-1 needs no such rule.
+    expect(Object.keys((synth.json as { Rules?: object }).Rules ?? {})).toEqual(['CheckBootstrapVersion']);
+  });
+});
+
+describe('custom domain settings that cannot work', () => {
+  const cases: [string, NonNullable<WirefeedStackProps['domain']>, typeof EU_WEST_1 | null, RegExp][] = [
+    [
+      'a certificate outside us-east-1',
+      { domainName: 'news.example.com', certificateArn: CERTIFICATE_ARN.replace('us-east-1', 'eu-west-1') },
+      US_EAST_1,
+      /^certificateArn: the certificate is in eu-west-1, but CloudFront only uses ACM certificates in us-east-1/,
+    ],
+    [
+      'a zone, no certificate, and a stack in eu-west-1',
+      { domainName: 'news.example.com', hostedZone: ZONE },
+      EU_WEST_1,
+      /^hostedZoneId: this stack deploys to eu-west-1, .* pass certificateArn/,
+    ],
+    [
+      'a domain outside its zone',
+      { domainName: 'news.example.org', hostedZone: ZONE },
+      US_EAST_1,
+      /^domainName: news\.example\.org is not in the hosted zone example\.com$/,
+    ],
+    [
+      'neither a certificate nor a zone',
+      { domainName: 'news.example.com' },
+      null,
+      /^domainName: news\.example\.com needs certificateArn .* or hostedZoneId and zoneName/,
+    ],
+    [
+      'a URL instead of a host name',
+      { domainName: 'https://news.example.com/', certificateArn: CERTIFICATE_ARN },
+      null,
+      /^domainName: give the host name only/,
+    ],
+    ['a single label', { domainName: 'localhost', certificateArn: CERTIFICATE_ARN }, null, /^domainName: "localhost"/],
+    [
+      'something else than a certificate ARN',
+      { domainName: 'news.example.com', certificateArn: 'arn:aws:iam::123456789012:role/x' },
+      null,
+      /^certificateArn: .* is not an ACM certificate ARN/,
+    ],
+    [
+      'a malformed zone id',
+      { domainName: 'news.example.com', hostedZone: { hostedZoneId: 'example.com', zoneName: 'example.com' } },
+      US_EAST_1,
+      /^hostedZoneId: "example\.com" is not a Route 53 hosted zone id/,
+    ],
+  ];
+
+  it.each(cases)('stop the synth with one line naming the setting: %s', (_, domain, env, message) => {
+    let error: unknown;
+    try {
+      construct({ domain }, env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+});
 
 describe('alarms', () => {
   let quiet: Synthesized;

@@ -67,8 +67,10 @@ describe('resource inventory', () => {
     // Per queue: dead letters and oldest message; per function: errors, throttles, duration.
     synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
     synth.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    // Without alarmEmail or alarmTopicArn there is no topic.
+    // Without alarmEmail or alarmTopicArn there is no topic, and without domainName no certificate or record.
     synth.template.resourceCountIs('AWS::SNS::Topic', 0);
+    synth.template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    synth.template.resourceCountIs('AWS::Route53::RecordSet', 0);
     synth.template.resourceCountIs('Custom::CDKBucketDeployment', 1);
     // Publish, Delivery, and the two handlers CDK provides for BucketDeployment and bucket notifications.
     synth.template.resourceCountIs('AWS::Lambda::Function', 4);
