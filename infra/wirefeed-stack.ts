@@ -13,6 +13,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { rules } from 'cdk-nag';
@@ -62,6 +63,12 @@ export const DELIVERY_MAX_MESSAGE_AGE = Duration.hours(1);
 export interface WirefeedStackProps extends StackProps, AlarmNotificationOptions {
   /** Directory uploaded to the content bucket on deploy (`site.json` and `articles/`). */
   readonly contentDir?: string;
+  /**
+   * Make the content bucket a mirror of `contentDir` on every deploy: objects that are not in it (an article
+   * deleted locally, or one uploaded with `aws s3 cp`) are deleted, which unpublishes them. Off by default, so a
+   * deploy only adds and replaces; deleted objects stay recoverable as old versions for 30 days either way.
+   */
+  readonly pruneContent?: boolean;
   /** Serve the site under the operator's own domain instead of only `*.cloudfront.net`; see {@link CustomDomain}. */
   readonly domain?: CustomDomain;
   /** The CloudWatch dashboard (on unless false; $3 a month beyond the account's three free dashboards). */
@@ -113,13 +120,19 @@ export class WirefeedStack extends Stack {
       ...(this.domain === undefined ? {} : { domain: this.domain }),
     });
 
-    // prune: false, so articles added later with `aws s3 cp` survive the next deploy.
+    // Without pruneContent a deploy only adds and replaces, so articles added with `aws s3 cp` survive it, and
+    // one deleted from content/ stays published until it is deleted from the bucket (README, deploying).
     this.contentDeployment = new s3deploy.BucketDeployment(this, 'ContentDeployment', {
       sources: [s3deploy.Source.asset(props.contentDir ?? path.join(PROJECT_ROOT, 'content'))],
       destinationBucket: this.contentBucket,
-      prune: false,
+      prune: props.pruneContent ?? false,
       retainOnDelete: true,
       memoryLimit: 256,
+      // Its own log group, so the copy's logs expire and go with the stack instead of outliving it forever.
+      logGroup: new logs.LogGroup(this, 'ContentDeploymentLogs', {
+        retention: logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
     });
     this.acknowledgeProvidedHandlers();
     Validations.of(this.contentBucket).acknowledge({
@@ -231,6 +244,9 @@ export class WirefeedStack extends Stack {
       value: this.site.distribution.distributionDomainName,
       description: 'Where a CNAME for a custom domain points when its DNS is not in Route 53',
     });
+    // Log groups and buckets outlive `cdk destroy`; these name what is left to delete (README, tearing down).
+    new CfnOutput(this, 'PublishLogGroupName', { value: this.publishFunction.logGroup.logGroupName });
+    new CfnOutput(this, 'DeliveryLogGroupName', { value: this.deliveryFunction.logGroup.logGroupName });
 
     this.dashboard = props.dashboard === false ? undefined : this.addDashboard(feeds.home);
     const topic = this.alarmNotifications.topic;

@@ -1,5 +1,6 @@
 /**
- * The stack as an operator runs it: a custom domain in both certificate modes, alarms that notify a topic (or nothing), and the dashboard.
+ * The stack as an operator runs it: a custom domain in both certificate modes, alarms that notify a topic (or
+ * nothing), the dashboard, what a deploy uploads and what `cdk destroy` leaves behind.
  */
 import { App, type CfnResource, type Duration, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
@@ -516,5 +517,74 @@ describe('dashboard', () => {
     const without = await synthesize({ dashboard: false });
     without.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     expect(without.json.Outputs).not.toHaveProperty('DashboardUrl');
+  });
+});
+
+describe('deploys and teardown', () => {
+  let synth: Synthesized;
+  beforeAll(async () => {
+    synth = await synthesize({});
+  });
+
+  it('upload content/ without deleting what is not in it, unless pruneContent is set', async () => {
+    synth.template.hasResourceProperties('Custom::CDKBucketDeployment', { Prune: false, RetainOnDelete: true });
+    const mirrored = await synthesize({ pruneContent: true });
+    mirrored.template.hasResourceProperties('Custom::CDKBucketDeployment', { Prune: true, RetainOnDelete: true });
+    expect(mirrored.violations).toEqual([]);
+  });
+
+  it('keep one month of logs in every log group the stack creates', () => {
+    const groups = resourcesOfType(synth.json, 'AWS::Logs::LogGroup');
+    expect(groups).toHaveLength(3);
+    for (const [, props] of groups) expect(props.RetentionInDays).toBe(30);
+  });
+
+  it('retain exactly the three buckets and the two function log groups on `cdk destroy`', () => {
+    const retained = Object.entries(synth.json.Resources)
+      .filter(([, resource]) => resource.DeletionPolicy === 'Retain')
+      .map(([id]) => id)
+      .sort();
+    const { stack } = synth;
+    expect(retained).toEqual(
+      [
+        stack.contentBucket,
+        stack.siteBucket,
+        stack.stateBucket,
+        stack.publishFunction.logGroup,
+        stack.deliveryFunction.logGroup,
+      ]
+        .map((construct) => logicalId(construct as unknown as IConstruct))
+        .sort(),
+    );
+    expect(synth.json.Outputs?.PublishLogGroupName?.Value).toEqual({ Ref: logicalId(stack.publishFunction.logGroup) });
+    expect(synth.json.Outputs?.DeliveryLogGroupName?.Value).toEqual({
+      Ref: logicalId(stack.deliveryFunction.logGroup),
+    });
+  });
+
+  it('delete the encryption key with the stack after the shortest waiting period', async () => {
+    const encrypted = await synthesize({ alarmEmail: ['desk@example.com'], encryptAlarmTopic: true });
+    const [[, key] = ['', {}]] = resourcesOfType(encrypted.json, 'AWS::KMS::Key');
+    expect(key.PendingWindowInDays).toBe(7);
+    const keyResource = Object.values(encrypted.json.Resources).find((r) => r.Type === 'AWS::KMS::Key');
+    expect(keyResource?.DeletionPolicy).toBe('Delete');
+  });
+});
+
+describe('every option at once', () => {
+  const everything: Omit<WirefeedStackProps, 'env'> = {
+    domain: { domainName: 'news.example.com', hostedZone: ZONE },
+    alarmEmail: ['desk@example.com'],
+    encryptAlarmTopic: true,
+    pruneContent: true,
+  };
+
+  it.each([
+    ['bound to us-east-1', US_EAST_1],
+    ['environment-agnostic', undefined],
+  ])('synthesizes %s with no unacknowledged finding', async (_, env) => {
+    const synth = await synthesizeWirefeed({ ...(env ? { env } : {}), props: everything, skipBundling: true });
+    expect(synth.violations).toEqual([]);
+    expect(alarms(synth.json).every((alarm) => Array.isArray(alarm.AlarmActions))).toBe(true);
   });
 });
