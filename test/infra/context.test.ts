@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -80,6 +80,7 @@ describe('the CDK app', () => {
       () => null,
       (error: unknown) => error,
     )) as { code: number; stderr: string } | null;
+    await rm(outdir, { recursive: true, force: true });
     expect(failure?.code).toBe(1);
     expect(failure?.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/^wirefeed: certificateArn: the certificate is in eu-west-1, but CloudFront only uses/),

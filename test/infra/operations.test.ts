@@ -2,11 +2,12 @@
  * The stack as an operator runs it: a custom domain in both certificate modes, alarms that notify a topic (or
  * nothing), the dashboard, what a deploy uploads and what `cdk destroy` leaves behind.
  */
+import { rmSync } from 'node:fs';
 import { App, type CfnResource, type Duration, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../functions/core/errors.ts';
 import { ENV } from '../../functions/handlers/env-names.ts';
 import {
@@ -38,8 +39,20 @@ function logicalId(construct: IConstruct): string {
   return Stack.of(construct).resolve(resource.logicalId) as string;
 }
 
+// Each cloud assembly holds copies of content/ and the AWS CLI layer (tens of MB): removed after the file runs.
+const assemblies: string[] = [];
+afterAll(() => {
+  for (const outdir of assemblies) rmSync(outdir, { recursive: true, force: true });
+});
+
+async function synthesizeTracked(options: Parameters<typeof synthesizeWirefeed>[0]): Promise<Synthesized> {
+  const synth = await synthesizeWirefeed(options);
+  assemblies.push(synth.outdir);
+  return synth;
+}
+
 function synthesize(props: Omit<WirefeedStackProps, 'env'>, env = US_EAST_1): Promise<Synthesized> {
-  return synthesizeWirefeed({ env, props, skipBundling: true });
+  return synthesizeTracked({ env, props, skipBundling: true });
 }
 
 /** Builds the stack without synthesizing it: for the settings that must stop the synth. */
@@ -169,7 +182,7 @@ describe('custom domain from a Route 53 hosted zone', () => {
   });
 
   it('fails the deploy outside us-east-1 when the region is only known at deploy time', async () => {
-    const agnostic = await synthesizeWirefeed({
+    const agnostic = await synthesizeTracked({
       props: { domain: { domainName: 'news.example.com', hostedZone: ZONE } },
       skipBundling: true,
     });
@@ -406,7 +419,9 @@ describe('alarms', () => {
     const later = stack.publishQueue.queue
       .metricNumberOfMessagesSent()
       .createAlarm(stack, 'LaterAlarm', { threshold: 1000, evaluationPeriods: 1 });
-    const template = app.synth().getStackByName('Wirefeed').template as CloudFormationTemplate;
+    const assembly = app.synth();
+    assemblies.push(assembly.directory);
+    const template = assembly.getStackByName('Wirefeed').template as CloudFormationTemplate;
     expect(template.Resources[logicalId(later)]?.Properties?.AlarmActions).toEqual([TOPIC_ARN]);
   });
 
@@ -583,7 +598,7 @@ describe('every option at once', () => {
     ['bound to us-east-1', US_EAST_1],
     ['environment-agnostic', undefined],
   ])('synthesizes %s with no unacknowledged finding', async (_, env) => {
-    const synth = await synthesizeWirefeed({ ...(env ? { env } : {}), props: everything, skipBundling: true });
+    const synth = await synthesizeTracked({ ...(env ? { env } : {}), props: everything, skipBundling: true });
     expect(synth.violations).toEqual([]);
     expect(alarms(synth.json).every((alarm) => Array.isArray(alarm.AlarmActions))).toBe(true);
   });
