@@ -4,6 +4,7 @@
  * (which names the key) serves both.
  */
 import { ConfigError } from '../functions/core/errors.ts';
+import { parsePeriod } from '../functions/core/subscriber-health.ts';
 import type { WirefeedStackProps } from './wirefeed-stack.ts';
 
 /** Every context key the app reads. */
@@ -17,13 +18,20 @@ export const CONTEXT_KEYS = [
   'encryptAlarmTopic',
   'pruneContent',
   'dashboard',
+  'subscriberDisableAfter',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
 export type StackOptions = Pick<
   WirefeedStackProps,
-  'domain' | 'alarmEmail' | 'alarmTopicArn' | 'encryptAlarmTopic' | 'pruneContent' | 'dashboard'
+  | 'domain'
+  | 'alarmEmail'
+  | 'alarmTopicArn'
+  | 'encryptAlarmTopic'
+  | 'pruneContent'
+  | 'dashboard'
+  | 'subscriberDisableAfter'
 >;
 
 /**
@@ -74,6 +82,12 @@ export function stackOptionsFromContext(get: (key: ContextKey) => unknown): Stac
   const encryptAlarmTopic = flag('encryptAlarmTopic');
   const pruneContent = flag('pruneContent');
   const dashboard = flag('dashboard');
+  const subscriberDisableAfter = text('subscriberDisableAfter');
+  if (subscriberDisableAfter !== undefined && parsePeriod(subscriberDisableAfter) === undefined) {
+    throw new ConfigError(
+      `context subscriberDisableAfter: expected a period such as 5d, 36h or 90m, or off, got "${subscriberDisableAfter}"`,
+    );
+  }
   return {
     ...(domainName === undefined
       ? {}
@@ -89,5 +103,6 @@ export function stackOptionsFromContext(get: (key: ContextKey) => unknown): Stac
     ...(encryptAlarmTopic === undefined ? {} : { encryptAlarmTopic }),
     ...(pruneContent === undefined ? {} : { pruneContent }),
     ...(dashboard === undefined ? {} : { dashboard }),
+    ...(subscriberDisableAfter === undefined ? {} : { subscriberDisableAfter }),
   };
 }

@@ -78,6 +78,11 @@ export interface WirefeedStackProps extends StackProps, AlarmNotificationOptions
    * subscribers and delivery state must not vanish with a `cdk destroy`.
    */
   readonly dataRemovalPolicy?: RemovalPolicy;
+  /**
+   * How long a subscriber may fail continuously before it is disabled: `5d` (the default), `36h`, `90m` or `off`.
+   * Context key `subscriberDisableAfter` (`cdk deploy -c subscriberDisableAfter=7d`).
+   */
+  readonly subscriberDisableAfter?: string;
 }
 
 /** The AWS home of the wirefeed pipeline; see the AWS mode diagram in DESIGN.md. */
@@ -213,6 +218,11 @@ export class WirefeedStack extends Stack {
     this.deliveryFunction.bindBucket(ENV.stateBucket, this.stateBucket, 'readWrite');
     this.deliveryFunction.bindQueue(ENV.deliveryQueueUrl, this.deliveryQueue.queue, 'consume');
     this.deliveryFunction.bindQueue(ENV.deliveryDeadLetterQueueUrl, this.deliveryQueue.deadLetterQueue, 'send');
+    // Disabling a failing subscriber queues endpoint.disabled for the operator subscribers on the same queue.
+    this.deliveryQueue.queue.grantSendMessages(this.deliveryFunction);
+    if (props.subscriberDisableAfter !== undefined) {
+      this.deliveryFunction.bindValue(ENV.disableFailingAfter, props.subscriberDisableAfter);
+    }
     this.deliveryFunction.addEventSource(
       new SqsEventSource(this.deliveryQueue.queue, {
         batchSize: 10,
@@ -247,6 +257,10 @@ export class WirefeedStack extends Stack {
     // Log groups and buckets outlive `cdk destroy`; these name what is left to delete (README, tearing down).
     new CfnOutput(this, 'PublishLogGroupName', { value: this.publishFunction.logGroup.logGroupName });
     new CfnOutput(this, 'DeliveryLogGroupName', { value: this.deliveryFunction.logGroup.logGroupName });
+    new CfnOutput(this, 'DeliveryQueueUrl', {
+      value: this.deliveryQueue.queue.queueUrl,
+      description: 'Pass as --queue URL to `wirefeed deliveries pending|dead|replay` and `subscribers enable|resume`',
+    });
 
     this.dashboard = props.dashboard === false ? undefined : this.addDashboard(feeds.home);
     const topic = this.alarmNotifications.topic;

@@ -146,7 +146,13 @@ export function createHttpSender(options: HttpSenderOptions): WebhookSender {
           });
           request.destroy();
         }, timeoutMs);
-        request.on('error', (error) => finish({ status, error: describeError(error) }));
+        request.on('error', (error) =>
+          finish({
+            status,
+            error: describeError(error),
+            ...(error instanceof UnsafeTargetError ? { refusedAddress: true } : {}),
+          }),
+        );
         request.on('response', (response) => {
           status = response.statusCode ?? null;
           retryAfterMs = parseRetryAfter(response.headers['retry-after'], Date.now());

@@ -4,13 +4,17 @@
  * single whole-object write or delete, so a crash leaves each job either as it was or as it became — a job is
  * deleted only once its delivery succeeded, and a crash before that means it is sent again (same webhook-id).
  */
-import type {
-  DeadLetter,
-  DeadLetterReason,
-  DeliveryAttempt,
-  DeliveryJob,
-  DeliveryQueue,
-  Outbox,
+import {
+  type DeadLetter,
+  type DeadLetterBox,
+  type DeadLetterReason,
+  type DeadLetterSelection,
+  type DeliveryAttempt,
+  type DeliveryJob,
+  type DeliveryQueue,
+  type Outbox,
+  selectsDeadLetter,
+  type UnreadableLetter,
 } from '../core/delivery.ts';
 import { parseStoredJson } from '../core/json.ts';
 import type { ObjectStore } from '../core/ports.ts';
@@ -42,11 +46,15 @@ function safeSegment(text: string): string {
   return text.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
-export class OutboxQueue implements DeliveryQueue, Outbox {
+export class OutboxQueue implements DeliveryQueue, Outbox, DeadLetterBox {
   readonly #state: ObjectStore;
 
   constructor(state: ObjectStore) {
     this.#state = state;
+  }
+
+  get location(): string {
+    return `${this.#state.location}/${DEAD}`;
   }
 
   async #readAll<T>(prefix: string): Promise<T[]> {
@@ -110,21 +118,37 @@ export class OutboxQueue implements DeliveryQueue, Outbox {
     return dead.sort((a, b) => a.deadAt.localeCompare(b.deadAt) || a.job.id.localeCompare(b.job.id));
   }
 
+  /** The dead letters `selection` names, oldest first (the outbox holds nothing unreadable: a bad record throws). */
+  async list(selection: DeadLetterSelection = {}): Promise<{ letters: DeadLetter[]; unreadable: UnreadableLetter[] }> {
+    return {
+      letters: (await this.listDead()).filter((letter) => selectsDeadLetter(selection, letter)),
+      unreadable: [],
+    };
+  }
+
   /**
-   * Puts dead letters back in the queue with a fresh schedule (all of them, or those named).
-   * @returns the ids replayed; names that are not dead letters are left out.
+   * Puts the selected dead letters back in the queue, oldest first, with a fresh schedule and their event (so their
+   * webhook-id) unchanged. The job is written before its letter is deleted: a crash in between leaves both, and the
+   * next replay or enqueue finds the job already waiting.
+   * @returns the letters replayed.
    */
-  async replay(jobIds?: string[], now = new Date()): Promise<string[]> {
-    const wanted = jobIds === undefined ? null : new Set(jobIds);
-    const replayed: string[] = [];
-    for (const { job: dead } of await this.listDead()) {
-      if (wanted && !wanted.has(dead.id)) continue;
-      const { lastStatus: _status, lastError: _error, ...job } = dead;
-      await this.#put(`${JOBS}${dead.id}.json`, { ...job, attempts: 0, notBefore: now.toISOString() });
-      await this.#state.delete(`${DEAD}${dead.id}.json`);
-      replayed.push(dead.id);
+  async replay(selection: DeadLetterSelection, now: Date): Promise<DeadLetter[]> {
+    const { letters } = await this.list(selection);
+    for (const letter of letters) {
+      const { lastStatus: _status, lastError: _error, ...job } = letter.job;
+      await this.#put(`${JOBS}${job.id}.json`, { ...job, attempts: 0, notBefore: now.toISOString() });
+      await this.#state.delete(`${DEAD}${job.id}.json`);
     }
-    return replayed;
+    return letters;
+  }
+
+  /** Makes a waiting job due now (its attempts so far kept). @returns the job, or null when none has this id. */
+  async retryNow(jobId: string, now: Date): Promise<DeliveryJob | null> {
+    const job = (await this.pending()).find((waiting) => waiting.id === jobId);
+    if (job === undefined) return null;
+    const due: DeliveryJob = { ...job, notBefore: now.toISOString() };
+    await this.#put(`${JOBS}${job.id}.json`, due);
+    return due;
   }
 
   async recordAttempt(record: DeliveryAttempt): Promise<void> {

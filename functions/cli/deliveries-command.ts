@@ -1,19 +1,38 @@
-/** `wirefeed deliver [--wait]` and `wirefeed deliveries dead | replay [ID…] | log [--subscriber ID]`. */
+/**
+ * `wirefeed deliver [--wait]` and `wirefeed deliveries pending | retry ID | dead | replay [ID…] | log`: the local
+ * outbox, or with `--queue` the DeliveryQueue and its DLQ in AWS.
+ */
 import { createHttpSender } from '../adapters/http-sender.ts';
 import { OutboxQueue } from '../adapters/outbox-queue.ts';
-import type { DeadLetter, DeadLetterReason } from '../core/delivery.ts';
-import { printable } from '../core/display.ts';
-import { UsageError } from '../core/errors.ts';
+import type { DeadLetter, DeadLetterReason, DeadLetterSelection, DeliveryJob } from '../core/delivery.ts';
+import { printable, printableJson } from '../core/display.ts';
+import { UsageError, WirefeedError } from '../core/errors.ts';
+import type { ObjectStore } from '../core/ports.ts';
 import { systemClock } from '../core/ports.ts';
-import { type DrainResult, type DrainWait, deliveryDeps, drainOutbox } from '../pipeline/deliver.ts';
+import {
+  attemptRecord,
+  type DeliveryDeps,
+  type DrainResult,
+  type DrainWait,
+  deliverJob,
+  deliveryDeps,
+  drainOutbox,
+} from '../pipeline/deliver.ts';
+import type { HealthNote } from '../pipeline/subscriber-health.ts';
 import { type CommandGroup, type CommandSpec, parseCommand, pickAction } from './args.ts';
 import { type CliIo, type Command, printList } from './io.ts';
 import {
   ALLOW_PRIVATE_OPTION,
   allowPrivateTargets,
   DEFAULT_TARGETS,
+  DISABLE_AFTER_OPTION,
+  disableAfter,
   JSON_OPTION,
+  openDeadLetters,
   openTarget,
+  parseSince,
+  QUEUE_OPTION,
+  SINCE_OPTION,
   STATE_OPTION,
 } from './options.ts';
 
@@ -26,7 +45,10 @@ const REMEDIES: Record<DeadLetterReason, string> = {
     'the target is local (loopback/private, http: or a port): for development, run with --allow-private-targets ' +
     'or WIREFEED_ALLOW_PRIVATE_TARGETS=1, then `wirefeed deliveries replay`',
   expired: 'every scheduled attempt failed: `wirefeed deliveries replay` tries again once the endpoint is fixed',
-  disabled: 'the subscriber is disabled (it answered 410 Gone): remove it, or subscribe the endpoint again',
+  disabled:
+    'the subscriber is disabled (410 Gone, or failing too long): `wirefeed subscribers enable ID --replay` once it is fixed',
+  paused: 'the subscriber is paused: `wirefeed subscribers resume ID` delivers these',
+  unfinished: 'no attempt finished (the function crashed or timed out): `wirefeed deliveries replay --queue URL`',
   refused: 'the SSRF guard refuses this URL outright: remove the subscriber and subscribe a public https URL',
   unreadable: 'the queued message is not a delivery job',
 };
@@ -40,9 +62,41 @@ export const DELIVER_SPEC = {
     ...STATE_OPTION,
     wait: { type: 'boolean', description: 'wait for retries until nothing is pending, saying what it waits for' },
     concurrency: { type: 'string', value: 'N', description: 'deliveries in flight at once (default 8)' },
+    ...DISABLE_AFTER_OPTION,
     ...ALLOW_PRIVATE_OPTION,
   },
 } as const satisfies CommandSpec;
+
+/** One line about what health bookkeeping did: a subscriber disabled, or the bookkeeping itself failing. */
+export function describeHealthNote(note: HealthNote): string {
+  if (note.kind === 'error') {
+    const reason = note.error instanceof Error ? note.error.message : String(note.error);
+    return `wirefeed: health of ${note.subscriberId} not recorded (the delivery itself is settled): ${printable(reason)}\n`;
+  }
+  const told = note.notified === 1 ? '1 operator subscriber told' : `${note.notified} operator subscribers told`;
+  return (
+    `wirefeed: subscriber ${note.subscriber.id} disabled: ${printable(note.subscriber.disabledReason ?? '')}; ${told}; ` +
+    `once fixed: wirefeed subscribers enable ${note.subscriber.id} --replay\n`
+  );
+}
+
+/**
+ * The delivery dependencies of the deliver and dev commands: health bookkeeping with the configured disable period,
+ * `endpoint.disabled` queued in the outbox, and notes printed on stderr.
+ */
+export function localDeliveryDeps(
+  command: string,
+  state: ObjectStore,
+  values: { 'allow-private-targets'?: boolean | undefined; 'disable-after'?: string | undefined },
+  io: CliIo,
+): DeliveryDeps {
+  const sender = createHttpSender({ allowPrivateTargets: allowPrivateTargets(values['allow-private-targets'], io) });
+  return deliveryDeps(state, sender, {
+    disableAfterMs: disableAfter(command, values['disable-after'], io),
+    notify: new OutboxQueue(state),
+    onHealthNote: (note) => io.stderr(describeHealthNote(note)),
+  });
+}
 
 /** `5 s`, `4 min 59 s`, `2 h 5 min`. */
 export function formatDuration(ms: number): string {
@@ -97,7 +151,7 @@ export const deliverCommand: Command = async (argv, io) => {
     throw new UsageError('deliver: --concurrency must be a whole number ≥ 1');
   }
   const state = openTarget('--state', values.state ?? DEFAULT_TARGETS.state, io);
-  const sender = createHttpSender({ allowPrivateTargets: allowPrivateTargets(values['allow-private-targets'], io) });
+  const deps = localDeliveryDeps('deliver', state, values, io);
   const outbox = new OutboxQueue(state);
   const wait = values.wait === true;
   if (wait) {
@@ -106,7 +160,7 @@ export const deliverCommand: Command = async (argv, io) => {
       `wirefeed: ${pending} pending deliver${pending === 1 ? 'y' : 'ies'}; sending and retrying until none is left\n`,
     );
   }
-  const summary = await drainOutbox(outbox, deliveryDeps(state, sender), {
+  const summary = await drainOutbox(outbox, deps, {
     concurrency,
     waitForRetries: wait,
     ...(wait
@@ -120,25 +174,58 @@ export const deliverCommand: Command = async (argv, io) => {
   return summary.dead > 0 ? 1 : 0;
 };
 
+const SELECT_OPTIONS = {
+  subscriber: { type: 'string', value: 'ID', description: 'only those of this subscriber' },
+  ...SINCE_OPTION,
+} as const;
+
 export const DELIVERIES: CommandGroup = {
   name: 'deliveries',
-  summary: 'Shows and replays the local outbox: dead letters and the log of every attempt.',
+  summary:
+    'Shows, retries and replays deliveries: the local outbox in --state, or with --queue the DeliveryQueue and\n' +
+    'its DeliveryDLQ in AWS.',
   actions: {
+    pending: {
+      name: 'deliveries pending',
+      summary:
+        'Lists the deliveries waiting, due now or scheduled for a retry, soonest first. With --queue, the counts\n' +
+        'SQS keeps (it shows no message without receiving it).',
+      options: {
+        ...STATE_OPTION,
+        subscriber: SELECT_OPTIONS.subscriber,
+        ...QUEUE_OPTION,
+        ...JSON_OPTION,
+      },
+    },
+    retry: {
+      name: 'deliveries retry',
+      args: 'ID',
+      positionals: { min: 1, max: 1 },
+      summary:
+        'Attempts one waiting delivery now, without waiting for its retry time, and settles it as usual.\n' +
+        'Exit code 1 unless it was delivered.',
+      options: { ...STATE_OPTION, ...DISABLE_AFTER_OPTION, ...ALLOW_PRIVATE_OPTION },
+    },
     dead: {
       name: 'deliveries dead',
-      summary: 'Lists the dead letters: jobs given up, with their reason and last error.',
-      options: { ...STATE_OPTION, ...JSON_OPTION },
+      summary:
+        'Lists the dead letters: jobs given up, with their reason and last error. With --queue, reads the\n' +
+        'DeliveryDLQ without removing anything (messages are hidden for at most 2 minutes while it reads).',
+      options: { ...STATE_OPTION, ...QUEUE_OPTION, ...SELECT_OPTIONS, ...JSON_OPTION },
     },
     replay: {
       name: 'deliveries replay',
       args: '[ID...]',
       positionals: { min: 0, max: Number.POSITIVE_INFINITY },
-      summary: 'Puts dead letters (all, or the job ids given) back in the outbox with a fresh schedule.',
-      options: STATE_OPTION,
+      summary:
+        'Delivers dead letters again (all, the job ids given, or those selected), oldest first, with a fresh\n' +
+        'schedule and their original webhook-id. With --queue, sends each to the DeliveryQueue, then deletes it\n' +
+        'from the DeliveryDLQ.',
+      options: { ...STATE_OPTION, ...QUEUE_OPTION, ...SELECT_OPTIONS },
     },
     log: {
       name: 'deliveries log',
-      summary: 'Lists every recorded attempt, oldest first.',
+      summary: 'Lists every recorded attempt of the local outbox, oldest first.',
       options: {
         ...STATE_OPTION,
         subscriber: { type: 'string', value: 'ID', description: 'only the attempts for this subscriber' },
@@ -148,28 +235,121 @@ export const DELIVERIES: CommandGroup = {
   } satisfies Record<string, CommandSpec>,
 };
 
-type Action = (outbox: OutboxQueue, values: Record<string, unknown>, args: string[], io: CliIo) => Promise<number>;
+type Values = Record<string, string | boolean | undefined>;
+type Action = (values: Values, args: string[], io: CliIo) => Promise<number>;
 
-const dead: Action = async (outbox, values, _args, io) =>
-  printList(io, await outbox.listDead(), {
-    json: values.json,
-    none: 'no dead letters',
-    line: ({ job, reason, deadAt }) =>
-      `${job.id}  ${job.subscriberId}  ${job.event.type} ${job.event.id}  attempts=${job.attempts}  ` +
-      `dead=${deadAt}  reason=${reason}  last=${job.lastStatus ?? '-'} ${printable(job.lastError ?? '')}`,
-  });
+function localOutbox(values: Values, io: CliIo): OutboxQueue {
+  return new OutboxQueue(openTarget('--state', (values.state as string | undefined) ?? DEFAULT_TARGETS.state, io));
+}
 
-const replay: Action = async (outbox, _values, ids, io) => {
-  const replayed = await outbox.replay(ids.length > 0 ? ids : undefined, systemClock.now());
-  const missing = ids.filter((id) => !replayed.includes(id));
-  io.stdout(`re-queued ${replayed.length} deliver${replayed.length === 1 ? 'y' : 'ies'}\n`);
-  for (const id of missing) io.stderr(`wirefeed: no dead letter ${printable(id)}\n`);
+/** The selection `--subscriber`, `--since` and job ids make. */
+export function selection(command: string, values: Values, ids: readonly string[] = []): DeadLetterSelection {
+  const since = parseSince(command, values.since as string | undefined, systemClock.now());
+  return {
+    ...(ids.length > 0 ? { jobIds: ids } : {}),
+    ...(values.subscriber === undefined ? {} : { subscriberId: values.subscriber as string }),
+    ...(since === undefined ? {} : { since }),
+  };
+}
+
+function jobLine(job: DeliveryJob, now: Date): string {
+  const due = Date.parse(job.notBefore) <= now.getTime() ? 'due' : `scheduled ${job.notBefore}`;
+  const last = job.lastError === undefined ? '' : `  last=${job.lastStatus ?? '-'} ${printable(job.lastError)}`;
+  return `${job.id}  ${job.subscriberId}  ${job.event.type} ${job.event.id}  attempts=${job.attempts}  ${due}${last}`;
+}
+
+const pending: Action = async (values, _args, io) => {
+  if (values.queue !== undefined) {
+    const { createSqsClient, queueCounts, resolveDeliveryQueues } = await import('../adapters/sqs-dead-letters.ts');
+    const client = createSqsClient(io.env);
+    const queues = await resolveDeliveryQueues(client, values.queue as string);
+    const [queue, dead] = await Promise.all([
+      queueCounts(client, queues.queueUrl),
+      queueCounts(client, queues.deadLetterQueueUrl),
+    ]);
+    const counts = { queue: queues.queueUrl, due: queue.visible, inFlight: queue.inFlight, delayed: queue.delayed };
+    if (values.json) io.stdout(`${printableJson({ ...counts, dead: dead.visible + dead.inFlight })}\n`);
+    else {
+      io.stdout(
+        `${queue.visible} due, ${queue.inFlight} in flight or waiting to retry, ${queue.delayed} delayed; ` +
+          `${dead.visible + dead.inFlight} dead (SQS counts, about a minute behind)\n`,
+      );
+    }
+    return 0;
+  }
+  const now = systemClock.now();
+  const subscriber = values.subscriber as string | undefined;
+  const jobs = (await localOutbox(values, io).pending()).filter(
+    (job) => subscriber === undefined || job.subscriberId === subscriber,
+  );
+  return printList(io, jobs, { json: values.json, none: 'no pending deliveries', line: (job) => jobLine(job, now) });
+};
+
+const retry: Action = async (values, [id], io) => {
+  const state = openTarget('--state', (values.state as string | undefined) ?? DEFAULT_TARGETS.state, io);
+  const outbox = new OutboxQueue(state);
+  const deps = localDeliveryDeps('deliveries retry', state, values, io);
+  const job = await outbox.retryNow(id as string, deps.clock.now());
+  if (job === null) {
+    const dead = (await outbox.list({ jobIds: [id as string] })).letters.length > 0;
+    throw new WirefeedError(
+      `no pending delivery ${id}${dead ? ' (it is a dead letter: wirefeed deliveries replay ID)' : ''}`,
+    );
+  }
+  const settled = await deliverJob(job, deps, outbox, (report) => outbox.recordAttempt(attemptRecord(job, report)));
+  const { outcome } = settled;
+  const what =
+    outcome.kind === 'delivered'
+      ? `delivered (${outcome.status}) in ${outcome.latencyMs} ms`
+      : outcome.kind === 'retry'
+        ? `failed (${printable(outcome.error)}); next attempt in ${formatDuration(outcome.delayMs)}`
+        : outcome.kind === 'dead'
+          ? `dead-lettered, ${outcome.reason}: ${printable(outcome.error)}`
+          : `dropped: ${outcome.error}`;
+  io.stdout(`${job.id}  ${job.event.type} ${job.event.id} to ${job.subscriberId}: ${what}\n`);
+  return outcome.kind === 'delivered' ? 0 : 1;
+};
+
+function letterLine({ job, reason, deadAt }: DeadLetter): string {
+  return (
+    `${job.id}  ${job.subscriberId}  ${job.event.type} ${job.event.id}  attempts=${job.attempts}  ` +
+    `dead=${deadAt}  reason=${reason}  last=${job.lastStatus ?? '-'} ${printable(job.lastError ?? '')}`
+  );
+}
+
+const dead: Action = async (values, _args, io) => {
+  const box = await openDeadLetters(values as { queue?: string; state?: string }, io);
+  const { letters, unreadable } = await box.list(selection('deliveries dead', values));
+  if (values.json) {
+    io.stdout(`${printableJson(unreadable.length > 0 ? { letters, unreadable } : letters, 2)}\n`);
+    return 0;
+  }
+  printList(io, letters, { json: false, none: 'no dead letters', line: letterLine });
+  for (const message of unreadable) {
+    io.stdout(
+      `unreadable message ${printable(message.messageId)}: ${printable(message.error)}: ${printable(message.body)}\n`,
+    );
+  }
+  return 0;
+};
+
+const replay: Action = async (values, ids, io) => {
+  const box = await openDeadLetters(values as { queue?: string; state?: string }, io);
+  const replayed = await box.replay(selection('deliveries replay', values, ids), systemClock.now());
+  const found = new Set(replayed.map((letter) => letter.job.id));
+  const missing = ids.filter((id) => !found.has(id));
+  io.stdout(
+    `re-queued ${replayed.length} deliver${replayed.length === 1 ? 'y' : 'ies'}, each with its original webhook-id\n`,
+  );
+  for (const id of missing) io.stderr(`wirefeed: no dead letter ${printable(id)} in ${printable(box.location)}\n`);
   return missing.length > 0 ? 1 : 0;
 };
 
-const log: Action = async (outbox, values, _args, io) => {
+const log: Action = async (values, _args, io) => {
   const subscriber = values.subscriber as string | undefined;
-  const attempts = await outbox.listAttempts(subscriber === undefined ? {} : { subscriberId: subscriber });
+  const attempts = await localOutbox(values, io).listAttempts(
+    subscriber === undefined ? {} : { subscriberId: subscriber },
+  );
   return printList(io, attempts, {
     json: values.json,
     none: 'no delivery attempts',
@@ -179,11 +359,13 @@ const log: Action = async (outbox, values, _args, io) => {
   });
 };
 
-const ACTIONS: Record<string, Action> = { dead, replay, log };
+const ACTIONS: Record<string, Action> = { pending, retry, dead, replay, log };
 
 export const deliveriesCommand: Command = async (argv, io) => {
   const { action, rest } = pickAction(DELIVERIES, argv);
   const { values, positionals } = parseCommand(DELIVERIES.actions[action] as CommandSpec, rest);
-  const state = (values.state as string | undefined) ?? DEFAULT_TARGETS.state;
-  return (ACTIONS[action] as Action)(new OutboxQueue(openTarget('--state', state, io)), values, positionals, io);
+  if (values.queue !== undefined && values.state !== undefined) {
+    throw new UsageError(`deliveries ${action}: --queue and --state name two different places; give one`);
+  }
+  return (ACTIONS[action] as Action)(values, positionals, io);
 };

@@ -1,19 +1,24 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type ContentWatcher, watchContent } from '../adapters/content-watcher.ts';
-import { createHttpSender } from '../adapters/http-sender.ts';
 import { serveDirectory } from '../adapters/http-server.ts';
 import { OutboxQueue } from '../adapters/outbox-queue.ts';
 import { readPort } from '../core/env.ts';
 import { UsageError, WatchError, WirefeedError } from '../core/errors.ts';
 import { ENV } from '../handlers/env-names.ts';
-import { deliveryDeps, drainOutbox } from '../pipeline/deliver.ts';
+import { drainOutbox } from '../pipeline/deliver.ts';
 import { isSourceKey, loadSite, PublishSession, SITE_KEY, SOURCE_PREFIX } from '../pipeline/publish.ts';
 import { type CommandSpec, parseCommand, parsePort } from './args.ts';
 import { type BuildTargets, buildTargets, describeResult, runBuild } from './build-command.ts';
-import { describeDeadLetters, describeDrain } from './deliveries-command.ts';
+import { describeDeadLetters, describeDrain, localDeliveryDeps } from './deliveries-command.ts';
 import type { CliIo, Command } from './io.ts';
-import { ALLOW_PRIVATE_OPTION, allowPrivateTargets, BUILD_OPTIONS, openTarget } from './options.ts';
+import {
+  ALLOW_PRIVATE_OPTION,
+  allowPrivateTargets,
+  BUILD_OPTIONS,
+  DISABLE_AFTER_OPTION,
+  openTarget,
+} from './options.ts';
 import { RebuildQueue, type RebuildRequest } from './rebuild-queue.ts';
 import { reportError } from './report.ts';
 
@@ -37,6 +42,7 @@ export const DEV_SPEC = {
     port: { type: 'string', value: 'N', description: `port to serve on (default 8787, or ${ENV.port})` },
     host: { type: 'string', value: 'H', description: 'address to listen on (default 127.0.0.1)' },
     'no-watch': { type: 'boolean', description: 'build and serve, without watching for changes' },
+    ...DISABLE_AFTER_OPTION,
     ...ALLOW_PRIVATE_OPTION,
   },
 } as const satisfies CommandSpec;
@@ -82,7 +88,7 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
   // Refuses a file where the output directory must be before anything is built or served.
   openTarget('--out', targets.out, io);
   const outbox = new OutboxQueue(state);
-  const delivery = deliveryDeps(state, createHttpSender({ allowPrivateTargets: options.allowPrivateTargets }));
+  const delivery = localDeliveryDeps('dev', state, values, io);
 
   const session = new PublishSession();
   let delivering: Promise<void> = Promise.resolve();

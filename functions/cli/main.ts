@@ -19,9 +19,10 @@ Usage:
   wirefeed normalize FILE             print the normalized Article JSON of a .txt or .md file
   wirefeed build [options] [--json]   publish content/ to public/ (only what changed)
   wirefeed dev [options]              build, serve on http://127.0.0.1:8787, rebuild on change (npm start)
-  wirefeed subscribers add URL [--events TYPE,...] | list | remove ID | rotate ID | test ID
+  wirefeed subscribers add URL [--events TYPE,...] [--operator] | list | update ID | pause ID | resume ID
+                      | enable ID [--replay] [--since TIME] | remove ID | rotate ID | expire-previous ID | test ID
   wirefeed deliver [--wait]           send pending webhook deliveries
-  wirefeed deliveries dead | replay [ID...] | log [--subscriber ID]
+  wirefeed deliveries pending | retry ID | dead | replay [ID...] | log   (--queue URL: the DeliveryQueue in AWS)
 
 Every command takes --help, e.g. wirefeed build --help. Common options:
   --content DIR                       article sources and site.json (default content)
@@ -29,7 +30,8 @@ Every command takes --help, e.g. wirefeed build --help. Common options:
   --state DIR|s3://BUCKET[/PREFIX]    manifest, caches, subscribers, outbox (default .wirefeed)
   --allow-private-targets             let webhooks reach loopback/private addresses (local development only)
 
-Environment: ${ENV.port} (dev server port), ${ENV.allowPrivateTargets} (1/true/yes/on or 0/false/no/off).
+Environment: ${ENV.port} (dev server port), ${ENV.allowPrivateTargets} (1/true/yes/on or 0/false/no/off),
+  ${ENV.disableFailingAfter} (disable a subscriber failing this long: 5d by default, 36h, 90m or off).
 
 Exit codes: 0 ok, 1 failure or rejected articles, 2 usage error, 70 internal error (a bug: please report it).
 `;

@@ -2,9 +2,12 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openStore, parseS3Url } from '../adapters/open-store.ts';
-import { readFlag } from '../core/env.ts';
-import { ConfigError } from '../core/errors.ts';
+import { OutboxQueue } from '../adapters/outbox-queue.ts';
+import type { DeadLetterBox } from '../core/delivery.ts';
+import { readFlag, readPeriod } from '../core/env.ts';
+import { ConfigError, UsageError } from '../core/errors.ts';
 import type { ObjectStore } from '../core/ports.ts';
+import { DEFAULT_DISABLE_AFTER_MS, parsePeriod } from '../core/subscriber-health.ts';
 import { ENV } from '../handlers/env-names.ts';
 import type { OptionSpec } from './args.ts';
 import type { CliIo } from './io.ts';
@@ -70,4 +73,71 @@ export function openTarget(option: string, spec: string, io: CliIo): ObjectStore
     if (!isDirectory) throw new ConfigError(`${option} ${spec}: is a file, not a directory`);
   }
   return openStore(spec, io.env, io.cwd);
+}
+
+export const QUEUE_OPTION = {
+  queue: {
+    type: 'string',
+    value: 'URL',
+    description: 'in AWS: the DeliveryQueue (or DeliveryDLQ) URL, stack output DeliveryQueueUrl; else the local outbox',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export const SINCE_OPTION = {
+  since: {
+    type: 'string',
+    value: 'TIME',
+    description: 'only dead letters given up since TIME: ISO 8601 (2026-05-01T08:00Z) or a period ago (36h, 5d)',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export const DISABLE_AFTER_OPTION = {
+  'disable-after': {
+    type: 'string',
+    value: 'PERIOD',
+    description: `disable a subscriber failing continuously this long: 5d (default), 36h, 90m or off (or ${ENV.disableFailingAfter})`,
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/**
+ * `--since TIME`: an ISO 8601 time, or a period before `now` (`36h`, `5d`).
+ * @throws UsageError naming the command and what it got.
+ */
+export function parseSince(command: string, text: string | undefined, now: Date): Date | undefined {
+  if (text === undefined) return undefined;
+  const period = parsePeriod(text);
+  if (typeof period === 'number') return new Date(now.getTime() - period);
+  const time = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(time)) {
+    throw new UsageError(`${command}: --since must be an ISO 8601 time or a period such as 36h or 5d, got "${text}"`);
+  }
+  return new Date(time);
+}
+
+/** `--disable-after`, else WIREFEED_DISABLE_FAILING_AFTER, else 5 days; read as the DeliveryFunction reads it. */
+export function disableAfter(command: string, flag: string | undefined, io: CliIo): number | null {
+  if (flag === undefined) return readPeriod(io.env, ENV.disableFailingAfter, DEFAULT_DISABLE_AFTER_MS);
+  const period = parsePeriod(flag);
+  if (period === undefined) {
+    throw new UsageError(`${command}: --disable-after must be a period such as 5d, 36h or 90m, or off, got "${flag}"`);
+  }
+  return period;
+}
+
+/**
+ * Where dead letters are: the DeliveryDLQ when `--queue` names the DeliveryQueue or its DLQ (AWS), else the local
+ * outbox in `--state`.
+ */
+export async function openDeadLetters(
+  values: { queue?: string | undefined; state?: string | undefined },
+  io: CliIo,
+): Promise<DeadLetterBox> {
+  if (values.queue !== undefined) {
+    // Loaded only here: the SQS client is not worth its start-up time to the commands that work locally.
+    const { createSqsClient, resolveDeliveryQueues, SqsDeadLetters } = await import('../adapters/sqs-dead-letters.ts');
+    const client = createSqsClient(io.env);
+    const queues = await resolveDeliveryQueues(client, values.queue);
+    return new SqsDeadLetters({ client, ...queues });
+  }
+  return new OutboxQueue(openTarget('--state', values.state ?? DEFAULT_TARGETS.state, io));
 }

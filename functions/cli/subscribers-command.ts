@@ -1,22 +1,31 @@
-/** `wirefeed subscribers add URL [--events a,b] | list | remove ID | rotate ID | test ID` (all take --state). */
+/**
+ * `wirefeed subscribers add | list | update | pause | resume | enable | remove | rotate | expire-previous | test`
+ * (all take --state).
+ */
 import { randomBytes } from 'node:crypto';
 import { createHttpSender, resolveWithSystem } from '../adapters/http-sender.ts';
 import { feedUrls } from '../core/article.ts';
-import type { Subscriber } from '../core/delivery.ts';
+import type { DeadLetterBox, Subscriber, SubscriberHealth } from '../core/delivery.ts';
 import { displayUrl, maskCredentials, printable, printableJson } from '../core/display.ts';
-import { UsageError } from '../core/errors.ts';
+import { UsageError, WirefeedError } from '../core/errors.ts';
 import {
   EVENT_TYPES,
   type EventType,
   eventBody,
   type FeedUrls,
   isEventType,
+  OPERATIONAL_EVENT_TYPES,
   type WebhookEvent,
 } from '../core/events.ts';
 import { systemClock } from '../core/ports.ts';
 import { maskSecret, signWebhook } from '../core/sign.ts';
 import { loadSite } from '../pipeline/publish.ts';
-import { SubscriberNotFoundError, SubscriberRepository, signingSecrets } from '../pipeline/subscribers.ts';
+import {
+  SubscriberNotFoundError,
+  SubscriberRepository,
+  SubscriberStatusError,
+  signingSecrets,
+} from '../pipeline/subscribers.ts';
 import { type CommandGroup, type CommandSpec, didYouMean, parseCommand, pickAction } from './args.ts';
 import { type CliIo, type Command, printList } from './io.ts';
 import {
@@ -25,11 +34,31 @@ import {
   CONTENT_OPTION,
   DEFAULT_TARGETS,
   JSON_OPTION,
+  openDeadLetters,
   openTarget,
+  parseSince,
+  QUEUE_OPTION,
+  SINCE_OPTION,
   STATE_OPTION,
 } from './options.ts';
 
 const ONE_ID = { args: 'ID', positionals: { min: 1, max: 1 } } as const;
+
+const CONTENT_EVENTS = EVENT_TYPES.filter((t) => t !== 'endpoint.test' && !OPERATIONAL_EVENT_TYPES.includes(t));
+
+const EVENTS_OPTION = {
+  events: {
+    type: 'string',
+    value: 'TYPE,...',
+    description: `event types to receive (default all content events): ${[...CONTENT_EVENTS, ...OPERATIONAL_EVENT_TYPES].join(', ')}`,
+  },
+} as const;
+const DESCRIPTION_OPTION = {
+  description: { type: 'string', value: 'TEXT', description: 'a note for operators: whose endpoint, what for' },
+} as const;
+const FORCE_OPTION = {
+  force: { type: 'boolean', description: 'subscribe a URL that another subscriber already has' },
+} as const;
 
 export const SUBSCRIBERS: CommandGroup = {
   name: 'subscribers',
@@ -43,11 +72,13 @@ export const SUBSCRIBERS: CommandGroup = {
         'Subscribes an https endpoint and prints its signing secret, once. The URL is checked against SSRF\n' +
         '(public https on the default port; every address its host resolves to).',
       options: {
-        events: {
-          type: 'string',
-          value: 'TYPE,...',
-          description: `event types to receive (default all): ${EVENT_TYPES.filter((t) => t !== 'endpoint.test').join(', ')}`,
+        ...EVENTS_OPTION,
+        operator: {
+          type: 'boolean',
+          description: 'an operator endpoint: receives endpoint.disabled (and no content events unless --events)',
         },
+        ...DESCRIPTION_OPTION,
+        ...FORCE_OPTION,
         ...STATE_OPTION,
         ...ALLOW_PRIVATE_OPTION,
         ...JSON_OPTION,
@@ -55,8 +86,51 @@ export const SUBSCRIBERS: CommandGroup = {
     },
     list: {
       name: 'subscribers list',
-      summary: 'Lists subscribers with their status and filters; secrets are shown masked.',
+      summary:
+        'Lists subscribers with their status, filters and health (failures in a row, last success, failing\n' +
+        'since); secrets are shown masked.',
       options: { ...STATE_OPTION, ...JSON_OPTION },
+    },
+    update: {
+      name: 'subscribers update',
+      ...ONE_ID,
+      summary: 'Changes a subscriber’s URL, events or description; its id and secrets stay.',
+      options: {
+        url: { type: 'string', value: 'URL', description: 'the new endpoint, checked as `add` checks one' },
+        ...EVENTS_OPTION,
+        ...DESCRIPTION_OPTION,
+        ...FORCE_OPTION,
+        ...STATE_OPTION,
+        ...ALLOW_PRIVATE_OPTION,
+      },
+    },
+    pause: {
+      name: 'subscribers pause',
+      ...ONE_ID,
+      summary:
+        'Stops deliveries to a subscriber until `resume`: they are kept as dead letters (reason paused), and\n' +
+        '`resume` delivers them.',
+      options: STATE_OPTION,
+    },
+    resume: {
+      name: 'subscribers resume',
+      ...ONE_ID,
+      summary: 'Resumes a paused subscriber and replays what it missed while paused, each with its webhook-id.',
+      options: { ...STATE_OPTION, ...QUEUE_OPTION },
+    },
+    enable: {
+      name: 'subscribers enable',
+      ...ONE_ID,
+      summary:
+        'Re-enables a disabled subscriber (410 Gone, or failing too long) and forgives its failures. It lists\n' +
+        'the dead letters it missed since its failures began (or --since), and with --replay delivers them again,\n' +
+        'each with its original webhook-id.',
+      options: {
+        replay: { type: 'boolean', description: 'deliver what it missed again' },
+        ...SINCE_OPTION,
+        ...STATE_OPTION,
+        ...QUEUE_OPTION,
+      },
     },
     remove: {
       name: 'subscribers remove',
@@ -67,7 +141,18 @@ export const SUBSCRIBERS: CommandGroup = {
     rotate: {
       name: 'subscribers rotate',
       ...ONE_ID,
-      summary: 'Gives a subscriber a new secret, printed once; the previous one keeps signing for 24 hours.',
+      summary:
+        'Gives a subscriber a new secret, printed once; the previous one keeps signing for 24 hours, or stops\n' +
+        'now with --expire-previous (a leaked secret).',
+      options: {
+        'expire-previous': { type: 'boolean', description: 'the previous secrets stop signing now' },
+        ...STATE_OPTION,
+      },
+    },
+    'expire-previous': {
+      name: 'subscribers expire-previous',
+      ...ONE_ID,
+      summary: 'After a rotation the receiver has caught up with: the previous secrets stop signing now.',
       options: STATE_OPTION,
     },
     test: {
@@ -79,7 +164,7 @@ export const SUBSCRIBERS: CommandGroup = {
   } satisfies Record<string, CommandSpec>,
 };
 
-function parseEvents(value: string | undefined): EventType[] | undefined {
+function parseEvents(value: string | undefined, command = 'subscribers add'): EventType[] | undefined {
   if (value === undefined) return undefined;
   const types = value
     .split(',')
@@ -87,26 +172,40 @@ function parseEvents(value: string | undefined): EventType[] | undefined {
     .filter(Boolean);
   for (const type of types) {
     if (!isEventType(type)) {
-      throw new UsageError(`subscribers add: unknown event type "${type}"${didYouMean(type, EVENT_TYPES)}`);
+      throw new UsageError(`${command}: unknown event type "${type}"${didYouMean(type, EVENT_TYPES)}`);
     }
   }
   return types as EventType[];
 }
 
 /** A subscriber as it may be shown after `add`: every secret masked, and any credentials in its URL. */
-function publicView(subscriber: Subscriber) {
+function publicView(subscriber: Subscriber, health: SubscriberHealth) {
+  const { subscriberId: _id, ...healthFields } = health;
   return {
     id: subscriber.id,
     url: maskCredentials(subscriber.url),
     events: subscriber.events.length === 0 ? ['*'] : subscriber.events,
     status: subscriber.status,
     ...(subscriber.disabledReason ? { disabledReason: subscriber.disabledReason } : {}),
+    ...(subscriber.disabledAt ? { disabledAt: subscriber.disabledAt } : {}),
+    ...(subscriber.pausedAt ? { pausedAt: subscriber.pausedAt } : {}),
+    ...(subscriber.description ? { description: subscriber.description } : {}),
     secrets: subscriber.secrets.map((s) => ({
       secret: maskSecret(s.secret),
       ...(s.expires ? { expires: s.expires } : {}),
     })),
     created: subscriber.created,
+    health: healthFields,
   };
+}
+
+/** `failures=3 since 2026-05-01T…  last success 2026-04-30T…`, or `healthy`, `no deliveries yet`. */
+function describeHealth(health: SubscriberHealth): string {
+  const success = health.lastSuccess ? `last success ${health.lastSuccess}` : 'no success yet';
+  if (health.failingSince !== undefined) {
+    return `failing: ${health.consecutiveFailures} in a row since ${health.failingSince}, ${success}`;
+  }
+  return health.lastSuccess ? `healthy, ${success}` : 'no deliveries yet';
 }
 
 async function readFeedUrls(contentSpec: string, io: CliIo): Promise<FeedUrls> {
@@ -126,11 +225,14 @@ function repository(values: Record<string, string | boolean | undefined>, io: Cl
 }
 
 const add: Action = async (values, [url], io) => {
-  const events = parseEvents(values.events as string | undefined);
+  const listed = parseEvents(values.events as string | undefined);
+  const events = values.operator ? [...new Set([...(listed ?? []), ...OPERATIONAL_EVENT_TYPES])] : listed;
   const subscriber = await repository(values, io).add(url as string, {
     ...(events ? { events } : {}),
+    ...(values.description === undefined ? {} : { description: values.description as string }),
     allowPrivateTargets: allowPrivateTargets(values['allow-private-targets'] as boolean | undefined, io),
     now: systemClock.now(),
+    force: values.force === true,
   });
   const secret = subscriber.secrets[0]?.secret ?? '';
   if (values.json) {
@@ -145,15 +247,119 @@ const add: Action = async (values, [url], io) => {
 };
 
 const list: Action = async (values, _args, io) => {
-  return printList(io, (await repository(values, io).list()).map(publicView), {
+  const repo = repository(values, io);
+  const subscribers = await repo.list();
+  const views = await Promise.all(subscribers.map(async (s) => publicView(s, await repo.health(s.id))));
+  return printList(io, views, {
     json: values.json,
     none: 'no subscribers',
     line: (s) => {
       const status = s.disabledReason ? `${s.status} (${printable(s.disabledReason)})` : s.status;
       const secrets = s.secrets.map((x) => x.secret).join(' ');
-      return `${s.id}  ${status}  ${displayUrl(s.url)}  events=${s.events.join(',')}  secret=${secrets}  created=${printable(s.created)}`;
+      const note = s.description ? `  "${printable(s.description)}"` : '';
+      return (
+        `${s.id}  ${status}  ${displayUrl(s.url)}  events=${s.events.join(',')}  secret=${secrets}  ` +
+        `created=${printable(s.created)}  ${describeHealth({ subscriberId: s.id, ...s.health })}${note}`
+      );
     },
   });
+};
+
+const update: Action = async (values, [id], io) => {
+  const events = parseEvents(values.events as string | undefined, 'subscribers update');
+  if (values.url === undefined && events === undefined && values.description === undefined) {
+    throw new UsageError('subscribers update: nothing to change: give --url, --events or --description');
+  }
+  const updated = await repository(values, io).update(id as string, {
+    ...(values.url === undefined ? {} : { url: values.url as string }),
+    ...(events === undefined ? {} : { events }),
+    ...(values.description === undefined ? {} : { description: values.description as string }),
+    allowPrivateTargets: allowPrivateTargets(values['allow-private-targets'] as boolean | undefined, io),
+    force: values.force === true,
+  });
+  io.stdout(
+    `updated ${updated.id}: ${displayUrl(updated.url)}  events=${updated.events.join(',') || 'all'}` +
+      `${updated.description ? `  "${printable(updated.description)}"` : ''} (id and secrets unchanged)\n`,
+  );
+  return 0;
+};
+
+const pause: Action = async (values, [id], io) => {
+  const paused = await repository(values, io).pause(id as string, systemClock.now());
+  io.stdout(
+    `paused ${paused.id} at ${paused.pausedAt}: its deliveries wait as dead letters until wirefeed subscribers resume ${paused.id}\n`,
+  );
+  return 0;
+};
+
+/**
+ * Makes the subscriber active again and lists (or, with `replay`, re-delivers) its dead letters since `since`, in the
+ * order they were given up, each with its original webhook-id.
+ */
+async function reactivate(
+  values: Record<string, string | boolean | undefined>,
+  id: string,
+  io: CliIo,
+  options: { readonly command: string; readonly replay: boolean; readonly expect: Subscriber['status'] },
+): Promise<number> {
+  const repo = repository(values, io);
+  const current = await repo.get(id);
+  if (!current) throw new SubscriberNotFoundError(id);
+  if (options.expect === 'paused' && current.status !== 'paused') {
+    const hint = current.status === 'disabled' ? ` (wirefeed subscribers enable ${id})` : '';
+    throw new SubscriberStatusError(`${options.command}: ${id} is ${current.status}, not paused${hint}`);
+  }
+  // The streak is forgiven on activation: read when the failures began first.
+  const health = await repo.health(id);
+  const box: DeadLetterBox = await openDeadLetters(values as { queue?: string; state?: string }, io);
+  const now = systemClock.now();
+  const since =
+    parseSince(options.command, values.since as string | undefined, now) ??
+    (options.expect === 'paused'
+      ? timeOf(current.pausedAt)
+      : timeOf(health.failingSince ?? current.disabledAt ?? current.pausedAt));
+  const { before } = await repo.activate(id);
+  const selection = { subscriberId: id, ...(since === undefined ? {} : { since }) };
+  const window = since === undefined ? 'ever' : `since ${since.toISOString()}`;
+  const was = before.status === 'active' ? `${id} was already active` : `${id} is active again (was ${before.status})`;
+  if (options.replay) {
+    const replayed = await box.replay(selection, now);
+    io.stdout(
+      `${was}; re-queued ${replayed.length} missed deliver${replayed.length === 1 ? 'y' : 'ies'} (dead letters ${window}), ` +
+        `each with its original webhook-id\n`,
+    );
+    return 0;
+  }
+  const { letters } = await box.list(selection);
+  const sinceFlag = since === undefined ? '' : ` --since ${since.toISOString()}`;
+  const offer =
+    letters.length === 0
+      ? `no dead letters ${window}`
+      : `${letters.length} missed deliver${letters.length === 1 ? 'y' : 'ies'} (dead letters ${window}); ` +
+        `deliver them again: wirefeed subscribers enable ${id} --replay${sinceFlag}`;
+  io.stdout(`${was}; ${offer}\n`);
+  return 0;
+}
+
+function timeOf(iso: string | undefined): Date | undefined {
+  return iso === undefined || Number.isNaN(Date.parse(iso)) ? undefined : new Date(iso);
+}
+
+const resume: Action = async (values, [id], io) =>
+  reactivate(values, id as string, io, { command: 'subscribers resume', replay: true, expect: 'paused' });
+
+const enable: Action = async (values, [id], io) =>
+  reactivate(values, id as string, io, {
+    command: 'subscribers enable',
+    replay: values.replay === true,
+    expect: 'disabled',
+  });
+
+const expirePrevious: Action = async (values, [id], io) => {
+  const { expired } = await repository(values, io).expirePrevious(id as string);
+  if (expired === 0) throw new WirefeedError(`${id} has no previous secret: only the current one signs`);
+  io.stdout(`${id}: ${expired} previous secret${expired === 1 ? '' : 's'} expired now; only the current one signs\n`);
+  return 0;
 };
 
 const remove: Action = async (values, [id], io) => {
@@ -163,11 +369,15 @@ const remove: Action = async (values, [id], io) => {
 };
 
 const rotate: Action = async (values, [id], io) => {
-  const rotated = await repository(values, io).rotate(id as string, systemClock.now());
+  const expireNow = values['expire-previous'] === true;
+  const rotated = await repository(values, io).rotate(id as string, systemClock.now(), { expirePrevious: expireNow });
   const previous = rotated.secrets.slice(1).find((s) => s.expires);
+  const until = expireNow
+    ? 'the previous one stopped signing now'
+    : `the previous one keeps signing until ${previous?.expires ?? 'now'}`;
   io.stdout(
     `id      ${rotated.id}\nsecret  ${rotated.secrets[0]?.secret ?? ''}\n` +
-      `(the secret is shown only now; the previous one keeps signing until ${previous?.expires ?? 'now'})\n`,
+      `(the secret is shown only now; ${until})\n`,
   );
   return 0;
 };
@@ -204,7 +414,18 @@ const test: Action = async (values, [id], io) => {
   return ok ? 0 : 1;
 };
 
-const ACTIONS: Record<string, Action> = { add, list, remove, rotate, test };
+const ACTIONS: Record<string, Action> = {
+  add,
+  list,
+  update,
+  pause,
+  resume,
+  enable,
+  remove,
+  rotate,
+  'expire-previous': expirePrevious,
+  test,
+};
 
 export const subscribersCommand: Command = async (argv, io) => {
   const { action, rest } = pickAction(SUBSCRIBERS, argv);

@@ -8,16 +8,53 @@ export interface SubscriberSecret {
   readonly expires?: string;
 }
 
+/**
+ * `active` receives deliveries. `paused` (by the operator) and `disabled` (a 410 Gone, or failing for the whole
+ * disable period) receive none: their jobs go straight to the dead letters, with reason `paused` or `disabled`, so
+ * that resuming or re-enabling can replay everything missed in the meantime.
+ */
+export type SubscriberStatus = 'active' | 'paused' | 'disabled';
+
 export interface Subscriber {
   readonly id: string;
   readonly url: string;
-  /** Event types this subscriber receives; empty means all. */
+  /**
+   * Event types this subscriber receives; empty means every content event. Operational events (`endpoint.disabled`)
+   * go only to subscribers that name them.
+   */
   readonly events: readonly EventType[];
   /** Current secret first, then previous ones still valid during rotation. */
   readonly secrets: readonly SubscriberSecret[];
-  readonly status: 'active' | 'disabled';
+  readonly status: SubscriberStatus;
+  /** Why it is disabled, in words (`410 Gone at …`, `failing since …`). */
   readonly disabledReason?: string;
+  /** ISO 8601: when it was disabled. */
+  readonly disabledAt?: string;
+  /** ISO 8601: when it was paused. */
+  readonly pausedAt?: string;
+  /** The operator's note: whose endpoint this is, what it is for. */
+  readonly description?: string;
   readonly created: string;
+}
+
+/**
+ * How a subscriber's deliveries have been going, kept apart from its record (subscriber-health/<id>.json) so that the
+ * frequent writes of delivery never race with an operator's edit of the URL or secrets. Several deliveries to one
+ * subscriber may run at once (Lambda concurrency): a count can then miss a failure, so it is a lower bound, and the
+ * times are the ones that matter for disabling.
+ */
+export interface SubscriberHealth {
+  readonly subscriberId: string;
+  /** Failed attempts since the last success. */
+  readonly consecutiveFailures: number;
+  /** ISO 8601, to the minute while deliveries keep succeeding (a write at most once a minute on success). */
+  readonly lastSuccess?: string;
+  /** ISO 8601: the first failure of the current streak; absent when the latest attempt succeeded. */
+  readonly failingSince?: string;
+  /** ISO 8601: the latest failure, with its status and error. */
+  readonly lastFailure?: string;
+  readonly lastStatus?: number | null;
+  readonly lastError?: string;
 }
 
 /** One (event, subscriber) delivery. `id` is derived from both, so enqueueing it twice is harmless. */
@@ -52,8 +89,15 @@ export type DeadLetterReason =
    * the default. Local development lifts this with `--allow-private-targets`.
    */
   | 'private-target'
-  /** The subscriber is disabled (it answered 410 Gone); replay once it is re-enabled. */
+  /** The subscriber is disabled (410 Gone, or failing for the whole disable period); replayed when it is re-enabled. */
   | 'disabled'
+  /** The subscriber is paused by the operator; replayed when it is resumed. */
+  | 'paused'
+  /**
+   * SQS moved the job to the DeliveryDLQ itself after its last receive, because no attempt finished it (the function
+   * crashed or timed out every time).
+   */
+  | 'unfinished'
   /** A queued message that is not a delivery job at all (SQS). */
   | 'unreadable';
 
@@ -120,6 +164,11 @@ export interface SendResult {
    * `private-target` when local development's `allowPrivateTargets` would let it through, `unsafe` otherwise.
    */
   readonly refused?: 'unsafe' | 'private-target';
+  /**
+   * The host resolved to an address the SSRF guard refuses, found at connect time. Retried like a network error (the
+   * name may resolve elsewhere later), and counted as an SSRF refusal.
+   */
+  readonly refusedAddress?: boolean;
 }
 
 /** Sends one signed webhook request. Never throws for a failed attempt: the result says what happened. */
@@ -143,4 +192,43 @@ export interface DeliveryAttempt {
   readonly outcome: DeliveryOutcome['kind'];
   /** Why the job was dead-lettered or dropped. */
   readonly reason?: DeadLetterReason | 'removed';
+}
+
+/** Which dead letters an operator means: all of them when empty; otherwise those matching every field given. */
+export interface DeadLetterSelection {
+  readonly jobIds?: readonly string[];
+  readonly subscriberId?: string;
+  /** Only letters given up at or after this time. */
+  readonly since?: Date;
+}
+
+/** True when `letter` is one `selection` names. */
+export function selectsDeadLetter(selection: DeadLetterSelection, letter: DeadLetter): boolean {
+  if (selection.jobIds !== undefined && !selection.jobIds.includes(letter.job.id)) return false;
+  if (selection.subscriberId !== undefined && letter.job.subscriberId !== selection.subscriberId) return false;
+  if (selection.since !== undefined && !(Date.parse(letter.deadAt) >= selection.since.getTime())) return false;
+  return true;
+}
+
+/** A dead-letter message that holds no delivery job (SQS): kept, listed, never replayed. */
+export interface UnreadableLetter {
+  readonly messageId: string;
+  readonly error: string;
+  /** The first bytes of the body, as it came (print it only through `printable`). */
+  readonly body: string;
+}
+
+/**
+ * Where given-up jobs are kept and replayed from: the local outbox's dead letters, or the DeliveryDLQ in AWS. Listing
+ * never loses or consumes a letter; replaying puts the job (its event, and so its `webhook-id`, unchanged) back to
+ * be delivered with a fresh schedule, and only then forgets the letter — a failure in between leaves a duplicate,
+ * never a loss.
+ */
+export interface DeadLetterBox {
+  /** Where the letters are, for messages: a state location or a queue URL. */
+  readonly location: string;
+  /** The letters, oldest first, and (SQS) the messages that are not delivery jobs. */
+  list(selection?: DeadLetterSelection): Promise<{ letters: DeadLetter[]; unreadable: UnreadableLetter[] }>;
+  /** Replays the selected letters, oldest first; returns them. A job held twice is replayed once. */
+  replay(selection: DeadLetterSelection, now: Date): Promise<DeadLetter[]>;
 }

@@ -4,6 +4,7 @@
  */
 import { maskCredentials } from './display.ts';
 import { ConfigError } from './errors.ts';
+import { parsePeriod } from './subscriber-health.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -59,4 +60,20 @@ export function readPort(env: Env, name: string, fallback: number): number {
     throw new ConfigError(`Environment variable ${name} must be a port number from 0 to 65535, got "${env[name]}"`);
   }
   return port;
+}
+
+/**
+ * A period such as `5d`, `36h` or `90m`, or `off`/`never` (null: no limit); `fallback` when unset or blank.
+ * @throws ConfigError naming the variable and the spellings it accepts.
+ */
+export function readPeriod(env: Env, name: string, fallback: number | null): number | null {
+  const value = env[name]?.trim();
+  if (value === undefined || value === '') return fallback;
+  const period = parsePeriod(value);
+  if (period === undefined) {
+    throw new ConfigError(
+      `Environment variable ${name} must be a period such as 5d, 36h or 90m, or off, got "${env[name]}"`,
+    );
+  }
+  return period;
 }

@@ -6,11 +6,22 @@ export const EVENT_TYPES = [
   'article.deleted',
   'feed.updated',
   'endpoint.test',
+  'endpoint.disabled',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export function isEventType(value: string): value is EventType {
   return (EVENT_TYPES as readonly string[]).includes(value);
+}
+
+/**
+ * Events about wirefeed's own operation, for the operator rather than for readers: delivered only to subscribers that
+ * name them in their filter (`wirefeed subscribers add URL --operator`), never to one that asked for "all".
+ */
+export const OPERATIONAL_EVENT_TYPES: readonly EventType[] = ['endpoint.disabled'];
+
+export function isOperationalEvent(type: EventType): boolean {
+  return OPERATIONAL_EVENT_TYPES.includes(type);
 }
 
 export interface FeedUrls {
@@ -46,6 +57,23 @@ export interface EndpointTestData {
   readonly feeds: FeedUrls;
 }
 
+/** `data` of endpoint.disabled: which subscriber stopped receiving deliveries, why, and how to bring it back. */
+export interface EndpointDisabledData {
+  readonly subscriberId: string;
+  /** The subscriber's URL with any credentials in it masked. */
+  readonly url: string;
+  readonly description?: string;
+  /** In words: `410 Gone at …` or `failing since … (N consecutive failures)`. */
+  readonly reason: string;
+  readonly disabledAt: string;
+  readonly failingSince?: string;
+  readonly lastSuccess?: string;
+  readonly consecutiveFailures: number;
+  readonly lastError?: string;
+  /** The command that re-enables it and replays what it missed. */
+  readonly enableCommand: string;
+}
+
 /** A change event. `id` is stable: derived from (article id, content hash, type), so a retried build repeats it. */
 export type WebhookEvent =
   | {
@@ -60,6 +88,12 @@ export type WebhookEvent =
       readonly type: 'endpoint.test';
       readonly timestamp: string;
       readonly data: EndpointTestData;
+    }
+  | {
+      readonly id: string;
+      readonly type: 'endpoint.disabled';
+      readonly timestamp: string;
+      readonly data: EndpointDisabledData;
     };
 
 /** The JSON body sent to subscribers: `{type, timestamp, data}` (the id travels in `webhook-id`). */

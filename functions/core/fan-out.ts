@@ -1,7 +1,7 @@
 /** From change events to delivery jobs: one per (event, subscriber whose filter matches). */
 import { createHash } from 'node:crypto';
 import type { DeliveryJob, Subscriber } from './delivery.ts';
-import type { WebhookEvent } from './events.ts';
+import { isOperationalEvent, type WebhookEvent } from './events.ts';
 
 /** A stable job id: the same (event, subscriber) always maps to the same job, so re-enqueueing is harmless. */
 export function deliveryJobId(eventId: string, subscriberId: string): string {
@@ -10,14 +10,19 @@ export function deliveryJobId(eventId: string, subscriberId: string): string {
   return `job_${digest.slice(0, 32)}`;
 }
 
-/** True when the subscriber is active and asked for this event type (an empty filter means all types). */
+/**
+ * True when the subscriber's filter takes this event type: an empty filter means every content event; an operational
+ * event (`endpoint.disabled`) only when named. The subscriber's status does not matter here: see `fanOut`.
+ */
 export function subscriberWants(subscriber: Subscriber, event: WebhookEvent): boolean {
-  if (subscriber.status !== 'active') return false;
+  if (isOperationalEvent(event.type)) return subscriber.events.includes(event.type);
   return subscriber.events.length === 0 || subscriber.events.includes(event.type);
 }
 
 /**
- * Delivery jobs for a batch of events: one per active subscriber whose filter matches each event, due `now`.
+ * Delivery jobs for a batch of events: one per subscriber whose filter matches each event, due `now`.
+ * Paused and disabled subscribers get their jobs too: delivery dead-letters them at once, unsent (reason `paused` or
+ * `disabled`), so that resuming or re-enabling replays every event they missed, each with its webhook-id.
  * `endpoint.test` events are addressed to one subscriber by `wirefeed subscribers test` and never fanned out.
  */
 export function fanOut(events: readonly WebhookEvent[], subscribers: readonly Subscriber[], now: Date): DeliveryJob[] {

@@ -2,7 +2,8 @@
  * Handler configuration, read once from the environment at cold start. A missing or malformed variable throws a
  * `ConfigError` naming it, so a misconfigured function fails before it touches any event.
  */
-import { type Env, readFlag, readRequired, readUrl } from '../core/env.ts';
+import { type Env, readFlag, readPeriod, readRequired, readUrl } from '../core/env.ts';
+import { DEFAULT_DISABLE_AFTER_MS } from '../core/subscriber-health.ts';
 import { ENV } from './env-names.ts';
 
 export interface PublishConfig {
@@ -18,6 +19,8 @@ export interface DeliveryConfig {
   readonly deliveryQueueUrl: string;
   readonly deliveryDeadLetterQueueUrl: string;
   readonly allowPrivateTargets: boolean;
+  /** Disable a subscriber failing continuously this long (null: never). */
+  readonly disableAfterMs: number | null;
 }
 
 /** Configuration of the publish function: where content is read from and where feeds, state and jobs go. */
@@ -38,5 +41,6 @@ export function loadDeliveryConfig(env: Env): DeliveryConfig {
     deliveryQueueUrl: readUrl(env, ENV.deliveryQueueUrl),
     deliveryDeadLetterQueueUrl: readUrl(env, ENV.deliveryDeadLetterQueueUrl),
     allowPrivateTargets: readFlag(env, ENV.allowPrivateTargets),
+    disableAfterMs: readPeriod(env, ENV.disableFailingAfter, DEFAULT_DISABLE_AFTER_MS),
   });
 }

@@ -13,22 +13,41 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createHttpSender } from '../adapters/http-sender.ts';
 import { createS3Client, S3Store } from '../adapters/s3-store.ts';
-import { deadLetterUnreadable, type SqsLedgerOptions, SqsMessageLedger } from '../adapters/sqs-queue.ts';
+import { deadLetterUnreadable, type SqsLedgerOptions, SqsMessageLedger, SqsQueue } from '../adapters/sqs-queue.ts';
 import type { DeliveryJob } from '../core/delivery.ts';
 import { deliverJob, deliveryDeps } from '../pipeline/deliver.ts';
 import { loadDeliveryConfig } from './config.ts';
 import { describeError, logJson } from './log.ts';
 
 const config = loadDeliveryConfig(process.env);
-const deps = deliveryDeps(
-  new S3Store({ client: createS3Client(process.env), bucket: config.stateBucket }),
-  createHttpSender({ allowPrivateTargets: config.allowPrivateTargets }),
-);
+const sqs = new SQSClient({});
 const queues: SqsLedgerOptions = {
-  client: new SQSClient({}),
+  client: sqs,
   queueUrl: config.deliveryQueueUrl,
   deadLetterQueueUrl: config.deliveryDeadLetterQueueUrl,
 };
+const deps = deliveryDeps(
+  new S3Store({ client: createS3Client(process.env), bucket: config.stateBucket }),
+  createHttpSender({ allowPrivateTargets: config.allowPrivateTargets }),
+  {
+    disableAfterMs: config.disableAfterMs,
+    // endpoint.disabled for the operator subscribers goes through the same queue as every delivery.
+    notify: new SqsQueue({ client: sqs, queueUrl: config.deliveryQueueUrl }),
+    onHealthNote: (note) =>
+      note.kind === 'disabled'
+        ? logJson('WARN', 'subscriber disabled', {
+            subscriberId: note.subscriber.id,
+            reason: note.subscriber.disabledReason,
+            failingSince: note.health.failingSince,
+            consecutiveFailures: note.health.consecutiveFailures,
+            operatorsNotified: note.notified,
+          })
+        : logJson('ERROR', 'subscriber health not recorded', {
+            subscriberId: note.subscriberId,
+            ...describeError(note.error),
+          }),
+  },
+);
 
 export async function handler(event: SQSEvent, context?: Pick<Context, 'awsRequestId'>): Promise<SQSBatchResponse> {
   const failures = await Promise.all(event.Records.map((record) => processRecord(record, context?.awsRequestId)));
@@ -75,8 +94,13 @@ async function settled(work: () => Promise<unknown>, fields: Record<string, unkn
   }
 }
 
+/**
+ * The job a message holds: a job as queued, or a DeadLetter moved back from the DeliveryDLQ as it was (the SQS
+ * console's "redrive" does that), whose job is taken out of it.
+ */
 function parseJob(body: string): DeliveryJob {
-  const value = JSON.parse(body) as Partial<DeliveryJob> | null;
+  const parsed = JSON.parse(body) as (Partial<DeliveryJob> & { job?: Partial<DeliveryJob> }) | null;
+  const value = parsed !== null && typeof parsed === 'object' && typeof parsed.job === 'object' ? parsed.job : parsed;
   if (
     value === null ||
     typeof value !== 'object' ||

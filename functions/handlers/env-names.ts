@@ -21,6 +21,11 @@ export const ENV = {
    * other value is a configuration error (see `readFlag` in core/env.ts), read the same by the CLI and the handlers.
    */
   allowPrivateTargets: 'WIREFEED_ALLOW_PRIVATE_TARGETS',
+  /**
+   * How long a subscriber may fail continuously before it is disabled and operator subscribers are told
+   * (`endpoint.disabled`): `5d` (the default), `36h`, `90m`, or `off`. Read by the DeliveryFunction and the CLI.
+   */
+  disableFailingAfter: 'WIREFEED_DISABLE_FAILING_AFTER',
   /** The dev server's port when `--port` is not given (CLI only). */
   port: 'WIREFEED_PORT',
 } as const;

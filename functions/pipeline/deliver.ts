@@ -15,6 +15,7 @@ import { eventBody } from '../core/events.ts';
 import { type Clock, type ObjectStore, systemClock } from '../core/ports.ts';
 import { clampRetryAfter, DEFAULT_SCHEDULE_MS, nextDelay } from '../core/retry-schedule.ts';
 import { signWebhook } from '../core/sign.ts';
+import { HealthKeeper, type HealthNote, type HealthPolicy } from './subscriber-health.ts';
 import { SubscriberRepository, signingSecrets } from './subscribers.ts';
 
 export interface DeliveryDeps {
@@ -23,14 +24,41 @@ export interface DeliveryDeps {
   readonly clock: Clock;
   readonly schedule: readonly number[];
   readonly random?: () => number;
+  /** Subscriber health bookkeeping; without it, one with the default policy and nobody to notify. */
+  readonly health?: HealthKeeper;
+}
+
+export interface DeliveryDepsOptions extends Partial<HealthPolicy> {
+  /** Sees each subscriber disabled by the bookkeeping, and each failure of the bookkeeping itself. */
+  readonly onHealthNote?: (note: HealthNote) => void;
 }
 
 /**
  * The delivery dependencies every entry point runs with (the deliver and dev commands, the DeliveryFunction):
- * subscribers in `state`, the system clock and the default retry schedule; the caller picks the sender.
+ * subscribers in `state`, the system clock, the default retry schedule, and health bookkeeping with the given
+ * policy (`notify` is the delivery queue operator events go to); the caller picks the sender.
  */
-export function deliveryDeps(state: ObjectStore, sender: WebhookSender): DeliveryDeps {
-  return { subscribers: new SubscriberRepository(state), sender, clock: systemClock, schedule: DEFAULT_SCHEDULE_MS };
+export function deliveryDeps(
+  state: ObjectStore,
+  sender: WebhookSender,
+  options: DeliveryDepsOptions = {},
+): DeliveryDeps {
+  const subscribers = new SubscriberRepository(state);
+  const { onHealthNote, ...policy } = options;
+  const health = new HealthKeeper(subscribers, policy, onHealthNote);
+  return { subscribers, sender, clock: systemClock, schedule: DEFAULT_SCHEDULE_MS, health };
+}
+
+const defaultKeepers = new WeakMap<SubscriberRepository, HealthKeeper>();
+
+function healthKeeper(deps: DeliveryDeps): HealthKeeper {
+  if (deps.health !== undefined) return deps.health;
+  let keeper = defaultKeepers.get(deps.subscribers);
+  if (keeper === undefined) {
+    keeper = new HealthKeeper(deps.subscribers);
+    defaultKeepers.set(deps.subscribers, keeper);
+  }
+  return keeper;
 }
 
 /** An attempt's outcome with what the attempt log records about it. */
@@ -39,6 +67,8 @@ export interface AttemptReport {
   readonly started: Date;
   readonly status: number | null;
   readonly latencyMs: number;
+  /** The SSRF guard refused the target, before connecting or at connect time (for the SsrfRefusals metric). */
+  readonly ssrfRefused?: boolean;
 }
 
 function describeFailure(status: number | null, error: string | undefined): string {
@@ -50,7 +80,8 @@ function describeFailure(status: number | null, error: string | undefined): stri
 /**
  * One delivery attempt of `job` (which has had `job.attempts` attempts before this one). Signs with the
  * subscriber's valid secrets at the clock's time; `webhook-id` is the event id on every attempt.
- * 2xx delivers; 410 disables the subscriber; 429/503 wait at least their `Retry-After` (clamped to
+ * A paused or disabled subscriber's job is dead at once, unsent. 2xx delivers; 410 is dead (settle's health
+ * bookkeeping disables the subscriber); 429/503 wait at least their `Retry-After` (clamped to
  * [schedule step, 12 h]); a URL the SSRF guard refuses is dead at once; everything else, 3xx included, retries
  * until the schedule runs out.
  */
@@ -63,6 +94,14 @@ async function attempt(job: DeliveryJob, deps: DeliveryDeps): Promise<AttemptRep
   const unsent = (outcome: DeliveryOutcome): AttemptReport => ({ outcome, started, status: null, latencyMs: 0 });
   const subscriber = await deps.subscribers.get(job.subscriberId);
   if (!subscriber) return unsent({ kind: 'dropped', reason: 'removed', error: 'subscriber removed' });
+  if (subscriber.status === 'paused') {
+    return unsent({
+      kind: 'dead',
+      reason: 'paused',
+      status: null,
+      error: `subscriber paused at ${subscriber.pausedAt}`,
+    });
+  }
   if (subscriber.status !== 'active') {
     const error = `subscriber disabled${subscriber.disabledReason ? `: ${subscriber.disabledReason}` : ''}`;
     return unsent({ kind: 'dead', reason: 'disabled', status: null, error });
@@ -85,15 +124,15 @@ async function attempt(job: DeliveryJob, deps: DeliveryDeps): Promise<AttemptRep
     started,
     status,
     latencyMs: result.latencyMs,
+    ...(result.refused !== undefined || result.refusedAddress === true ? { ssrfRefused: true } : {}),
   });
 
   if (result.error === undefined && status !== null && status >= 200 && status < 300) {
     return report({ kind: 'delivered', status, latencyMs: result.latencyMs });
   }
   if (status === 410 && result.error === undefined) {
-    const disabledReason = `410 Gone at ${started.toISOString()}`;
-    await deps.subscribers.disable(subscriber.id, disabledReason);
-    return report({ kind: 'dead', reason: 'disabled', status, error: `subscriber disabled: ${disabledReason}` });
+    const error = `subscriber disabled: 410 Gone at ${started.toISOString()}`;
+    return report({ kind: 'dead', reason: 'disabled', status, error });
   }
   const error = describeFailure(status, result.error);
   if (result.refused !== undefined) {
@@ -119,10 +158,23 @@ function attempted(job: DeliveryJob, outcome: { status: number | null; error: st
 /**
  * Records what follows an attempt, in the one place that decides it: delivered or dropped (the subscriber was
  * removed) completes the job; a retry keeps it, one attempt more, until `now` + the delay; anything else makes it a
- * dead letter with its typed reason — a disabled subscriber's jobs included, so they can be replayed once it is
- * re-enabled.
+ * dead letter with its typed reason — a paused or disabled subscriber's jobs included, so they can be replayed once
+ * it is active again. Then the subscriber's health is brought up to date (`health`, which may disable it); that
+ * bookkeeping never throws, so a job is never sent again because of it.
  */
 export async function settle(
+  job: DeliveryJob,
+  outcome: DeliveryOutcome,
+  ledger: JobLedger,
+  now: Date,
+  health?: HealthKeeper,
+): Promise<DeadLetter | null> {
+  const letter = await settleJob(job, outcome, ledger, now);
+  await health?.record(job, outcome, now);
+  return letter;
+}
+
+async function settleJob(
   job: DeliveryJob,
   outcome: DeliveryOutcome,
   ledger: JobLedger,
@@ -175,7 +227,7 @@ export async function deliverJob(
 ): Promise<AttemptReport & { readonly deadLetter: DeadLetter | null }> {
   const report = await attempt(job, deps);
   await beforeSettle?.(report);
-  return { ...report, deadLetter: await settle(job, report.outcome, ledger, deps.clock.now()) };
+  return { ...report, deadLetter: await settle(job, report.outcome, ledger, deps.clock.now(), healthKeeper(deps)) };
 }
 
 export interface DrainResult {

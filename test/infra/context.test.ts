@@ -13,6 +13,14 @@ const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d
 const read = (context: Record<string, unknown>) => stackOptionsFromContext((key: ContextKey) => context[key]);
 
 describe('stack options from CDK context', () => {
+  it('read the subscriber disable period, and name the key for one that is not a period', () => {
+    expect(read({ subscriberDisableAfter: '7d' })).toEqual({ subscriberDisableAfter: '7d' });
+    expect(read({ subscriberDisableAfter: 'off' })).toEqual({ subscriberDisableAfter: 'off' });
+    expect(() => read({ subscriberDisableAfter: 'a week' })).toThrow(
+      new ConfigError('context subscriberDisableAfter: expected a period such as 5d, 36h or 90m, or off, got "a week"'),
+    );
+  });
+
   it('read what `-c key=value` gives, all strings', () => {
     expect(
       read({

@@ -89,6 +89,7 @@ describe('resource inventory', () => {
       'PublishQueueName',
       'DeliveryQueueName',
       'DeliveryDeadLetterQueueName',
+      'DeliveryQueueUrl',
     ]) {
       expect(outputs, name).toHaveProperty(name);
     }
@@ -316,6 +317,25 @@ describe('functions', () => {
     expect(env(synth.stack.deliveryFunction)).toEqual(
       [ENV.stateBucket, ENV.deliveryQueueUrl, ENV.deliveryDeadLetterQueueUrl, 'NODE_OPTIONS'].sort(),
     );
+  });
+
+  it('let the delivery function send to its own queue (endpoint.disabled notices), and take the disable period from the stack options', async () => {
+    const role = logicalId(synth.stack.deliveryFunction.role as IConstruct);
+    const queue = logicalId(synth.stack.deliveryQueue.queue);
+    const sends = statementsOfRole(role).filter(
+      (statement) =>
+        actionsOf(statement).includes('sqs:SendMessage') &&
+        resourcesOf(statement).some((resource) => JSON.stringify(resource).includes(`"${queue}"`)),
+    );
+    expect(sends).toHaveLength(1);
+
+    const custom = await synthesizeWirefeed({ skipBundling: true, props: { subscriberDisableAfter: '7d' } });
+    const variables = (
+      (custom.json.Resources[logicalId(custom.stack.deliveryFunction)]?.Properties?.Environment ?? {}) as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    expect(variables[ENV.disableFailingAfter]).toBe('7d');
   });
 
   it('grant no write action on `*`, and no action at all outside the buckets, queues and logs they use', () => {

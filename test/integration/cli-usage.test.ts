@@ -42,7 +42,7 @@ describe('usage errors (exit 2) and help (exit 0)', () => {
     [['biuld'], 'unknown command "biuld" (did you mean build?) (see wirefeed --help)'],
     [
       ['subscribers', 'lst'],
-      'subscribers: unknown action "lst" (did you mean list?): add | list | remove | rotate | test (see wirefeed subscribers --help)',
+      'subscribers: unknown action "lst" (did you mean list?): add | list | update | pause | resume | enable | remove | rotate | expire-previous | test (see wirefeed subscribers --help)',
     ],
     [
       ['subscribers', 'add', 'https://hooks.example.com/', '--events', 'article.publish'],

@@ -72,7 +72,8 @@ describe('OutboxQueue', () => {
     ).toEqual(expect.arrayContaining(jobs.map((j) => [j.id, 503, 'HTTP 503', 1, 'expired'])));
     await outbox.enqueue(jobs);
     expect(await outbox.pending()).toEqual([]);
-    expect(await outbox.replay([jobs[0]?.id ?? '', 'job_unknown'])).toEqual([jobs[0]?.id]);
+    const replayed0 = await outbox.replay({ jobIds: [jobs[0]?.id ?? '', 'job_unknown'] }, new Date());
+    expect(replayed0.map((letter) => letter.job.id)).toEqual([jobs[0]?.id]);
     const [replayed] = await outbox.pending();
     expect(replayed).toMatchObject({ id: jobs[0]?.id, attempts: 0 });
     expect(replayed?.lastError).toBeUndefined();
@@ -124,7 +125,7 @@ describe('drainOutbox', () => {
   it('dead-letters the jobs of a subscriber disabled by 410, and forgets those of a removed one', async () => {
     receiver.reply = () => ({ kind: 'status', status: 410 });
     const gone = await subscribers.add(receiver.url, { allowPrivateTargets: true, now: new Date() });
-    const removed = await subscribers.add(receiver.url, { allowPrivateTargets: true, now: new Date() });
+    const removed = await subscribers.add(receiver.url, { allowPrivateTargets: true, now: new Date(), force: true });
     await outbox.enqueue(fanOut([event(1)], [gone, removed], new Date()));
     await subscribers.remove(removed.id);
     const deps = {

@@ -148,7 +148,7 @@ describe('wirefeed subscribers', () => {
     await chmod(join(dir, '.wirefeed', 'subscribers'), 0o755); // as earlier versions left it
     const { id } = await addSubscriber();
     expect((await run(['subscribers', 'rotate', id])).code).toBe(0);
-    await addSubscriber();
+    await addSubscriber(['--force']);
     const folder = join(dir, '.wirefeed', 'subscribers');
     expect((await stat(folder)).mode & 0o777).toBe(0o700);
     const files = await readdir(folder);
@@ -231,7 +231,9 @@ describe('wirefeed deliver and deliveries', () => {
       expect(refused.stdout).toMatch(/0 delivered, 0 to retry, 2 dead-lettered/);
       expect(refused.code).toBe(1);
       expect(receiver.requests).toHaveLength(0);
-      expect((await run(['deliveries', 'replay'])).stdout).toBe('re-queued 2 deliveries\n');
+      expect((await run(['deliveries', 'replay'])).stdout).toBe(
+        're-queued 2 deliveries, each with its original webhook-id\n',
+      );
 
       const delivered = await run(['deliver', '--allow-private-targets']);
       expect(delivered.stdout).toMatch(/1 delivered, 0 to retry, 1 dead-lettered, 0 dropped/);
@@ -260,5 +262,110 @@ describe('wirefeed deliver and deliveries', () => {
     } finally {
       await goneReceiver.close();
     }
+  });
+});
+
+describe('managing subscribers and deliveries', () => {
+  it('refuses the same URL twice, however spelled, unless --force', async () => {
+    const { id } = await addSubscriber();
+    const again = await run(['subscribers', 'add', receiver.url, '--allow-private-targets']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(
+      `wirefeed: ${receiver.url} is already subscribed as ${id} (--force subscribes it again)\n`,
+    );
+    const upper = await run([
+      'subscribers',
+      'add',
+      receiver.url.replace('http://', 'HTTP://'),
+      '--allow-private-targets',
+    ]);
+    expect(upper.stderr).toContain(`already subscribed as ${id}`);
+    expect((await addSubscriber(['--force'])).id).not.toBe(id);
+  });
+
+  it('updates URL, events and description keeping the id and the secret', async () => {
+    const { id, secret } = await addSubscriber();
+    const other = await startReceiver();
+    try {
+      const updated = await run([
+        'subscribers',
+        'update',
+        id,
+        '--url',
+        other.url,
+        '--events',
+        'article.deleted',
+        '--description',
+        'Newsdesk CMS',
+        '--allow-private-targets',
+      ]);
+      expect(updated.code).toBe(0);
+      expect(updated.stdout).toContain('(id and secrets unchanged)');
+      const stored = await new SubscriberRepository(new FsStore(join(dir, '.wirefeed'))).get(id);
+      expect(stored).toMatchObject({ id, url: other.url, events: ['article.deleted'], description: 'Newsdesk CMS' });
+      expect(stored?.secrets.map((s) => s.secret)).toEqual([secret]);
+      expect((await run(['subscribers', 'update', id])).code).toBe(2);
+      const unknown = await run(['subscribers', 'update', id, '--events', 'article.publish']);
+      expect(unknown.stderr).toContain('subscribers update: unknown event type "article.publish"');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('expires the previous secret now, after a rotation or with it', async () => {
+    const { id } = await addSubscriber();
+    expect((await run(['subscribers', 'expire-previous', id])).stderr).toContain('has no previous secret');
+    const rotated = await run(['subscribers', 'rotate', id]);
+    const current = /^secret\s+(\S+)$/m.exec(rotated.stdout)?.[1];
+    const repo = new SubscriberRepository(new FsStore(join(dir, '.wirefeed')));
+    expect((await repo.get(id))?.secrets).toHaveLength(2);
+    const expired = await run(['subscribers', 'expire-previous', id]);
+    expect(expired.stdout).toBe(`${id}: 1 previous secret expired now; only the current one signs\n`);
+    expect((await repo.get(id))?.secrets.map((s) => s.secret)).toEqual([current]);
+
+    const leaked = await run(['subscribers', 'rotate', id, '--expire-previous']);
+    expect(leaked.stdout).toContain('the previous one stopped signing now');
+    const secrets = (await repo.get(id))?.secrets ?? [];
+    expect(secrets).toHaveLength(1);
+    expect(secrets[0]?.secret).not.toBe(current);
+  });
+
+  it('adds an operator endpoint that receives endpoint.disabled and no content events', async () => {
+    const add = await run(['subscribers', 'add', receiver.url, '--operator', '--allow-private-targets', '--json']);
+    const { id } = JSON.parse(add.stdout) as { id: string };
+    const stored = await new SubscriberRepository(new FsStore(join(dir, '.wirefeed'))).get(id);
+    expect(stored?.events).toEqual(['endpoint.disabled']);
+    expect(fanOut([event], stored ? [stored] : [], new Date())).toEqual([]);
+  });
+
+  it('lists pending deliveries and retries one now, settling it as usual', async () => {
+    receiver.reply = () => ({ kind: 'status', status: 500 });
+    const { id } = await addSubscriber();
+    const state = new FsStore(join(dir, '.wirefeed'));
+    const outbox = new OutboxQueue(state);
+    const [job] = fanOut([event], await new SubscriberRepository(state).list(), new Date());
+    await outbox.enqueue(job ? [job] : []);
+    expect((await run(['deliveries', 'pending'])).stdout).toMatch(
+      new RegExp(`^${job?.id}  ${id}  article.published evt_cli_1  attempts=0  due\\n$`),
+    );
+    const first = await run(['deliveries', 'retry', job?.id ?? '', '--allow-private-targets']);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/failed \(HTTP 500\); next attempt in [4-6] s\n$/);
+    const scheduled = await run(['deliveries', 'pending', '--json']);
+    expect(JSON.parse(scheduled.stdout)).toMatchObject([{ id: job?.id, attempts: 1, lastError: 'HTTP 500' }]);
+    expect((await run(['deliveries', 'pending'])).stdout).toMatch(/attempts=1 {2}scheduled \S+Z {2}last=500 HTTP 500/);
+
+    receiver.reply = () => ({ kind: 'status', status: 200 });
+    const second = await run(['deliveries', 'retry', job?.id ?? '', '--allow-private-targets']);
+    expect(second).toMatchObject({ code: 0 });
+    expect(second.stdout).toMatch(/delivered \(200\)/);
+    expect(receiver.requests.map((r) => r.webhookId)).toEqual(['evt_cli_1', 'evt_cli_1']);
+    expect((await run(['deliveries', 'pending'])).stdout).toBe('no pending deliveries\n');
+    expect((await run(['deliveries', 'retry', job?.id ?? ''])).stderr).toBe(
+      `wirefeed: no pending delivery ${job?.id}\n`,
+    );
+    const health = await new SubscriberRepository(state).health(id);
+    expect(health).toMatchObject({ consecutiveFailures: 0 });
+    expect((await run(['subscribers', 'list'])).stdout).toMatch(/healthy, last success \S+Z/);
   });
 });

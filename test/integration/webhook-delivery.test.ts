@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { createHttpSender } from '../../functions/adapters/http-sender.ts';
+import { OutboxQueue } from '../../functions/adapters/outbox-queue.ts';
 import type { DeliveryJob } from '../../functions/core/delivery.ts';
 import type { WebhookEvent } from '../../functions/core/events.ts';
 import { eventBody } from '../../functions/core/events.ts';
@@ -11,7 +12,7 @@ import { fanOut } from '../../functions/core/fan-out.ts';
 import { type Clock, systemClock } from '../../functions/core/ports.ts';
 import { MAX_RETRY_AFTER_MS } from '../../functions/core/retry-schedule.ts';
 import { signWebhook } from '../../functions/core/sign.ts';
-import { attemptDelivery, type DeliveryDeps } from '../../functions/pipeline/deliver.ts';
+import { attemptDelivery, type DeliveryDeps, deliverJob } from '../../functions/pipeline/deliver.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { type Receiver, type Reply, startReceiver } from '../helpers/receiver.ts';
 
@@ -182,9 +183,9 @@ describe('status matrix: one attempt against a receiver that answers…', () => 
     expect(receiver.requests).toHaveLength(1);
   });
 
-  it('410: the subscriber is disabled and later jobs for it are dead-lettered without a request', async () => {
+  it('410: settling disables the subscriber and later jobs for it are dead-lettered without a request', async () => {
     const { receiver, job, subscriberId } = await setUp({ kind: 'status', status: 410 });
-    const outcome = await attemptDelivery(job, deps());
+    const { outcome } = await deliverJob(job, deps(), new OutboxQueue(new FsStore(dir)));
     expect(outcome).toMatchObject({ kind: 'dead', reason: 'disabled', status: 410 });
     const subscriber = await subscribers.get(subscriberId);
     expect(subscriber?.status).toBe('disabled');

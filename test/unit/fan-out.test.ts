@@ -31,13 +31,9 @@ const subscriber = (id: string, events: Subscriber['events'], status: Subscriber
 const now = new Date('2024-05-02T03:04:05.000Z');
 
 describe('fanOut', () => {
-  it('makes one job per event and matching active subscriber, due now, with no attempts yet', () => {
+  it('makes one job per event and matching subscriber, due now, with no attempts yet', () => {
     const events = [article('a', 'article.published'), article('b', 'article.deleted')];
-    const subs = [
-      subscriber('sub_all', []),
-      subscriber('sub_pub', ['article.published']),
-      subscriber('sub_off', [], 'disabled'),
-    ];
+    const subs = [subscriber('sub_all', []), subscriber('sub_pub', ['article.published'])];
     const jobs = fanOut(events, subs, now);
     expect(jobs.map((j) => [j.event.id, j.subscriberId])).toEqual([
       ['evt_article.published_a', 'sub_all'],
@@ -48,6 +44,42 @@ describe('fanOut', () => {
       expect(job.attempts).toBe(0);
       expect(job.notBefore).toBe(now.toISOString());
     }
+  });
+
+  it('makes jobs for paused and disabled subscribers too, so that what they miss can be replayed', () => {
+    const subs = [subscriber('sub_paused', [], 'paused'), subscriber('sub_off', ['article.deleted'], 'disabled')];
+    const jobs = fanOut([article('a', 'article.published'), article('b', 'article.deleted')], subs, now);
+    expect(jobs.map((j) => [j.event.id, j.subscriberId])).toEqual([
+      ['evt_article.published_a', 'sub_paused'],
+      ['evt_article.deleted_b', 'sub_paused'],
+      ['evt_article.deleted_b', 'sub_off'],
+    ]);
+  });
+
+  it('sends endpoint.disabled only to subscribers that name it, never to one that takes all events', () => {
+    const disabled: WebhookEvent = {
+      id: 'evt_disabled_1',
+      type: 'endpoint.disabled',
+      timestamp: now.toISOString(),
+      data: {
+        subscriberId: 'sub_x',
+        url: 'https://x.example.com/',
+        reason: 'failing since 2024-04-27T00:00:00.000Z',
+        disabledAt: now.toISOString(),
+        consecutiveFailures: 9,
+        enableCommand: 'wirefeed subscribers enable sub_x --replay',
+      },
+    };
+    const subs = [
+      subscriber('sub_all', []),
+      subscriber('sub_ops', ['endpoint.disabled']),
+      subscriber('sub_both', ['article.published', 'endpoint.disabled']),
+    ];
+    expect(fanOut([disabled], subs, now).map((j) => j.subscriberId)).toEqual(['sub_ops', 'sub_both']);
+    expect(fanOut([article('a', 'article.published')], subs, now).map((j) => j.subscriberId)).toEqual([
+      'sub_all',
+      'sub_both',
+    ]);
   });
 
   it('derives job ids from (event, subscriber) only, so fanning out twice yields the same ids', () => {
