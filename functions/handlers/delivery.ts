@@ -8,6 +8,10 @@
  * handler as a DeadLetter, with its reason and last error, and then acknowledged — rather than left for the redrive
  * policy, which would dead-letter the original body with no reason attached. The redrive (one receive more than the
  * schedule allows) stays as the backstop for messages this handler never finished, e.g. after a crash.
+ *
+ * Logs are Powertools JSON lines carrying the request id (`function_request_id`) and, per attempt, the job id and
+ * the event id (the webhook-id, and the id the publish run that caused it logged); metrics are EMF documents
+ * (telemetry.ts), published once per invocation.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -17,8 +21,12 @@ import { deadLetterUnreadable, type SqsLedgerOptions, SqsMessageLedger, SqsQueue
 import type { DeliveryJob } from '../core/delivery.ts';
 import { deliverJob, deliveryDeps } from '../pipeline/deliver.ts';
 import { loadDeliveryConfig } from './config.ts';
-import { describeError, logJson } from './log.ts';
+import { deliveryDataPoints } from './delivery-metrics.ts';
+import { describeError } from './log.ts';
+import { DEAD_REASON, DELIVERY_METRICS } from './metric-names.ts';
+import { createTelemetry, recordMetrics } from './telemetry.ts';
 
+const { logger, metrics } = createTelemetry(process.env, 'wirefeed-delivery');
 const config = loadDeliveryConfig(process.env);
 const sqs = new SQSClient({});
 const queues: SqsLedgerOptions = {
@@ -35,27 +43,32 @@ const deps = deliveryDeps(
     notify: new SqsQueue({ client: sqs, queueUrl: config.deliveryQueueUrl }),
     onHealthNote: (note) =>
       note.kind === 'disabled'
-        ? logJson('WARN', 'subscriber disabled', {
+        ? logger.warn('subscriber disabled', {
             subscriberId: note.subscriber.id,
             reason: note.subscriber.disabledReason,
             failingSince: note.health.failingSince,
             consecutiveFailures: note.health.consecutiveFailures,
             operatorsNotified: note.notified,
           })
-        : logJson('ERROR', 'subscriber health not recorded', {
+        : logger.error('subscriber health not recorded', {
             subscriberId: note.subscriberId,
             ...describeError(note.error),
           }),
   },
 );
 
-export async function handler(event: SQSEvent, context?: Pick<Context, 'awsRequestId'>): Promise<SQSBatchResponse> {
-  const failures = await Promise.all(event.Records.map((record) => processRecord(record, context?.awsRequestId)));
-  return { batchItemFailures: failures.filter((failure) => failure !== null) };
+export async function handler(event: SQSEvent, context?: Partial<Context>): Promise<SQSBatchResponse> {
+  if (context !== undefined) logger.addContext(context as Context);
+  try {
+    const failures = await Promise.all(event.Records.map((message) => processRecord(message)));
+    return { batchItemFailures: failures.filter((failure) => failure !== null) };
+  } finally {
+    metrics.publishStoredMetrics();
+  }
 }
 
 /** Returns the record's batch item failure when SQS must hand it back later, or null when it is done with. */
-async function processRecord(record: SQSRecord, requestId: string | undefined): Promise<SQSBatchItemFailure | null> {
+async function processRecord(record: SQSRecord): Promise<SQSBatchItemFailure | null> {
   const failure = { itemIdentifier: record.messageId };
   const attemptsMade = Math.max(Number.parseInt(record.attributes.ApproximateReceiveCount, 10) - 1, 0);
   let job: DeliveryJob;
@@ -64,19 +77,24 @@ async function processRecord(record: SQSRecord, requestId: string | undefined): 
   } catch (error) {
     // Retrying cannot make a malformed body readable: dead-letter it as it came, with the parse error.
     const reason = `unreadable delivery job: ${describeError(error).error}`;
-    logJson('ERROR', 'unreadable delivery job', { requestId, messageId: record.messageId, ...describeError(error) });
-    return (await settled(() => deadLetterUnreadable(queues, record.body, reason), { requestId })) ? null : failure;
+    logger.error('unreadable delivery job', { messageId: record.messageId, ...describeError(error) });
+    const moved = await settled(() => deadLetterUnreadable(queues, record.body, reason), {
+      messageId: record.messageId,
+    });
+    if (moved)
+      recordMetrics(metrics, [{ metric: DELIVERY_METRICS.deliveriesDead, value: 1, reason: DEAD_REASON.permanent }]);
+    return moved ? null : failure;
   }
 
   const ledger = new SqsMessageLedger(queues, record.receiptHandle);
-  const fields = { requestId, ...jobFields(job), attempt: job.attempts + 1 };
-  const done = await settled(
-    () =>
-      deliverJob(job, deps, ledger, async ({ outcome }) => {
-        logJson(outcome.kind === 'delivered' ? 'INFO' : 'WARN', `delivery ${outcome.kind}`, { ...fields, ...outcome });
-      }),
-    fields,
-  );
+  const fields = { ...jobFields(job), attempt: job.attempts + 1 };
+  const done = await settled(async () => {
+    const settledAttempt = await deliverJob(job, deps, ledger, async ({ outcome }) => {
+      const level = outcome.kind === 'delivered' ? 'info' : 'warn';
+      logger[level](`delivery ${outcome.kind}`, { ...fields, ...outcome });
+    });
+    recordMetrics(metrics, deliveryDataPoints(job, settledAttempt, deps.clock.now()));
+  }, fields);
   return done && !ledger.handBack ? null : failure;
 }
 
@@ -89,7 +107,7 @@ async function settled(work: () => Promise<unknown>, fields: Record<string, unkn
     await work();
     return true;
   } catch (error) {
-    logJson('ERROR', 'delivery not settled', { ...fields, ...describeError(error) });
+    logger.error('delivery not settled', { ...fields, ...describeError(error) });
     return false;
   }
 }

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store } from '../../functions/adapters/s3-store.ts';
 import type { DeadLetter, DeliveryJob, Subscriber } from '../../functions/core/delivery.ts';
 import { ENV } from '../../functions/handlers/env-names.ts';
+import { DELIVERY_METRICS, METRIC_NAMESPACE } from '../../functions/handlers/metric-names.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { type S3TestServer, startS3Server } from '../helpers/s3-server.ts';
 import { type FakeSqs, startFakeSqs } from './fake-sqs.ts';
@@ -48,7 +49,7 @@ async function startReceiver(status: number): Promise<Receiver> {
 
 interface Invocation {
   readonly result: SQSBatchResponse;
-  /** JSON lines the handler logged. */
+  /** JSON lines the handler wrote to stdout or stderr: logs and EMF documents. */
   readonly logs: Record<string, unknown>[];
   readonly importMs: number;
 }
@@ -85,7 +86,8 @@ function invokeBundle(bundle: string, env: Record<string, string>, event: SQSEve
       }
       const { result, importMs } = JSON.parse(line.slice('RESULT '.length)) as Omit<Invocation, 'logs'>;
       importTimes[bundle] = [...(importTimes[bundle] ?? []), importMs];
-      const logs = stdout
+      // Lambda sends both streams to CloudWatch Logs; Powertools writes warnings and errors to stderr.
+      const logs = `${stdout}\n${stderr}`
         .split('\n')
         .filter((text) => text.startsWith('{'))
         .map((text) => JSON.parse(text) as Record<string, unknown>);
@@ -177,7 +179,43 @@ function deliveryEnv(): Record<string, string> {
     [ENV.deliveryQueueUrl]: sqs.queueUrl('Wirefeed-DeliveryQueue'),
     [ENV.deliveryDeadLetterQueueUrl]: sqs.queueUrl('Wirefeed-DeliveryDLQ'),
     [ENV.allowPrivateTargets]: 'true',
+    AWS_LAMBDA_FUNCTION_NAME: DELIVERY_FUNCTION_NAME,
   };
+}
+
+const DELIVERY_FUNCTION_NAME = 'Wirefeed-DeliveryFunction-abc123';
+
+interface EmfDocument {
+  _aws: {
+    Timestamp: number;
+    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+  };
+  [key: string]: unknown;
+}
+
+/** The EMF documents among a handler's stdout lines. */
+function emfDocuments(logs: Record<string, unknown>[]): EmfDocument[] {
+  return logs.filter((line) => typeof line._aws === 'object') as unknown as EmfDocument[];
+}
+
+/** Each metric name in the documents, with its unit, dimension set and values (summed). */
+function metricsIn(
+  documents: EmfDocument[],
+): Record<string, { unit: string; dimensions: Record<string, unknown>; total: number }[]> {
+  const found: Record<string, { unit: string; dimensions: Record<string, unknown>; total: number }[]> = {};
+  for (const document of documents) {
+    for (const directive of document._aws.CloudWatchMetrics) {
+      expect(directive.Namespace).toBe(METRIC_NAMESPACE);
+      const names = directive.Dimensions[0] ?? [];
+      const dimensions = Object.fromEntries(names.map((name) => [name, document[name]]));
+      for (const metric of directive.Metrics) {
+        const value = document[metric.Name];
+        const total = Array.isArray(value) ? value.reduce((a: number, b: number) => a + b, 0) : Number(value);
+        found[metric.Name] = [...(found[metric.Name] ?? []), { unit: metric.Unit, dimensions, total }];
+      }
+    }
+  }
+  return found;
 }
 
 /** Finds each function's bundle through the template: its code's S3 key is `<asset hash>.zip`. */
@@ -339,9 +377,35 @@ describe('delivery bundle', () => {
         sqsRecord(JSON.stringify(job), { receiveCount: 1, arn: DELIVERY_QUEUE_ARN, messageId: `ok-${index}` }),
       ),
     };
-    const { result } = await invokeBundle(bundles.delivery, deliveryEnv(), event);
+    const { result, logs } = await invokeBundle(bundles.delivery, deliveryEnv(), event);
     expect(result).toEqual({ batchItemFailures: [] });
     expect(okReceiver.requests).toHaveLength(jobs.length);
+
+    // One EMF document for the invocation: DeliveriesSucceeded and DeliveryLatency by service.
+    const metrics = metricsIn(emfDocuments(logs));
+    const service = { service: DELIVERY_FUNCTION_NAME };
+    expect(metrics[DELIVERY_METRICS.deliveriesSucceeded.name]).toEqual([
+      { unit: 'Count', dimensions: service, total: jobs.length },
+    ]);
+    expect(metrics[DELIVERY_METRICS.deliveryLatency.name]).toMatchObject([
+      { unit: 'Milliseconds', dimensions: service },
+    ]);
+    expect(metrics[DELIVERY_METRICS.deliveriesRetried.name]).toBeUndefined();
+    // Powertools log lines: level, message, service, the request id, and the job and event ids as correlation keys.
+    const delivered = logs.filter((line) => line.message === 'delivery delivered');
+    expect(delivered).toHaveLength(jobs.length);
+    for (const line of delivered) {
+      expect(line).toMatchObject({
+        level: 'INFO',
+        service: DELIVERY_FUNCTION_NAME,
+        function_request_id: 'test-request',
+        subscriberId: okSubscriber.id,
+        attempt: 1,
+        status: 204,
+      });
+      expect(jobs.map((job) => [job.id, job.event.id])).toContainEqual([line.jobId, line.eventId]);
+      expect(typeof line.timestamp).toBe('string');
+    }
     const verifier = new Webhook(okSubscriber.secrets[0]?.secret ?? '');
     for (const request of okReceiver.requests) {
       const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]));
@@ -358,8 +422,18 @@ describe('delivery bundle', () => {
     const event: SQSEvent = {
       Records: [sqsRecord(JSON.stringify(job), { receiveCount: 1, arn: DELIVERY_QUEUE_ARN, messageId: 'fail-1' })],
     };
-    const { result } = await invokeBundle(bundles.delivery, deliveryEnv(), event);
+    const { result, logs } = await invokeBundle(bundles.delivery, deliveryEnv(), event);
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'fail-1' }] });
+    expect(metricsIn(emfDocuments(logs))[DELIVERY_METRICS.deliveriesRetried.name]).toEqual([
+      { unit: 'Count', dimensions: { service: DELIVERY_FUNCTION_NAME, reason: 'status' }, total: 1 },
+    ]);
+    expect(logs.find((line) => line.message === 'delivery retry')).toMatchObject({
+      level: 'WARN',
+      jobId: job.id,
+      eventId: job.event.id,
+      status: 500,
+      error: 'HTTP 500',
+    });
     expect(failingReceiver.requests).toHaveLength(1);
     const calls = sqs.callsOf('ChangeMessageVisibility').slice(visibilityCalls);
     expect(calls).toHaveLength(1);
@@ -377,8 +451,11 @@ describe('delivery bundle', () => {
     const event: SQSEvent = {
       Records: [sqsRecord(JSON.stringify(job), { receiveCount: 8, arn: DELIVERY_QUEUE_ARN, messageId: 'fail-8' })],
     };
-    const { result } = await invokeBundle(bundles.delivery, deliveryEnv(), event);
+    const { result, logs } = await invokeBundle(bundles.delivery, deliveryEnv(), event);
     expect(result).toEqual({ batchItemFailures: [] });
+    expect(metricsIn(emfDocuments(logs))[DELIVERY_METRICS.deliveriesDead.name]).toEqual([
+      { unit: 'Count', dimensions: { service: DELIVERY_FUNCTION_NAME, reason: 'exhausted' }, total: 1 },
+    ]);
     const dead = sqs.callsOf('SendMessage').at(-1);
     expect(dead?.input.QueueUrl).toBe(sqs.queueUrl('Wirefeed-DeliveryDLQ'));
     const letter = JSON.parse(String(dead?.input.MessageBody)) as DeadLetter;
@@ -388,5 +465,30 @@ describe('delivery bundle', () => {
       reason: { DataType: 'String', StringValue: 'expired' },
       error: { DataType: 'String', StringValue: 'HTTP 500' },
     });
+  });
+
+  it('counts an SSRF refusal and a permanent dead letter when the guard is on, and delivers a DeadLetter body redriven as it was', async () => {
+    const job = jobsFor(okSubscriber)[0] as DeliveryJob;
+    const guarded = { ...deliveryEnv(), [ENV.allowPrivateTargets]: 'false' };
+    const refused = await invokeBundle(bundles.delivery, guarded, {
+      Records: [sqsRecord(JSON.stringify(job), { receiveCount: 1, arn: DELIVERY_QUEUE_ARN, messageId: 'ssrf-1' })],
+    });
+    expect(refused.result).toEqual({ batchItemFailures: [] });
+    const metrics = metricsIn(emfDocuments(refused.logs));
+    expect(metrics[DELIVERY_METRICS.ssrfRefusals.name]).toEqual([
+      { unit: 'Count', dimensions: { service: DELIVERY_FUNCTION_NAME }, total: 1 },
+    ]);
+    expect(metrics[DELIVERY_METRICS.deliveriesDead.name]).toEqual([
+      { unit: 'Count', dimensions: { service: DELIVERY_FUNCTION_NAME, reason: 'permanent' }, total: 1 },
+    ]);
+
+    // The SQS console's redrive moves the DeadLetter body back as it is: the job inside it is delivered.
+    const letter = JSON.parse(String(sqs.callsOf('SendMessage').at(-1)?.input.MessageBody)) as DeadLetter;
+    const before = okReceiver.requests.length;
+    const redriven = await invokeBundle(bundles.delivery, deliveryEnv(), {
+      Records: [sqsRecord(JSON.stringify(letter), { receiveCount: 1, arn: DELIVERY_QUEUE_ARN, messageId: 'redriven' })],
+    });
+    expect(redriven.result).toEqual({ batchItemFailures: [] });
+    expect(okReceiver.requests.slice(before).map((r) => r.headers['webhook-id'])).toEqual([job.event.id]);
   });
 });
