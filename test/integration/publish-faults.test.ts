@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { OutboxQueue } from '../../functions/adapters/outbox-queue.ts';
@@ -77,7 +78,7 @@ describe('publish survives a failure at any write', () => {
     }
   }, 120_000);
 
-  it('converges after the build process is killed at different moments', async () => {
+  it('converges after the build process is killed before its Nth write, for N across the whole build', async () => {
     const corpus = await Workspace.create();
     for (let i = 0; i < 300; i++) {
       await corpus.write(
@@ -85,48 +86,73 @@ describe('publish survives a failure at any write', () => {
         markdownArticle(`News ${i}`, `Body ${i}. `.repeat(40), { date: '2026-01-01' }),
       );
     }
+    await new SubscriberRepository(new FsStore(join(corpus.root, '.wirefeed'))).add('http://127.0.0.1:9/hook', {
+      allowPrivateTargets: true,
+      now: corpus.clock.now(),
+    });
+    const child = fileURLToPath(new URL('./publish-kill-child.ts', import.meta.url));
     const cli = join(process.cwd(), 'bin/wirefeed.mjs');
-    const run = (dir: string, killAfterMs?: number) =>
-      new Promise<number | null>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [
-            cli,
-            'build',
-            '--content',
-            join(dir, 'content'),
-            '--out',
-            join(dir, 'public'),
-            '--state',
-            join(dir, '.wirefeed'),
-          ],
-          { stdio: 'ignore' },
-        );
-        const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-        child.on('exit', (code) => {
-          clearTimeout(timer);
-          resolve(code);
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }>((resolve) => {
+        const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+        let stdout = '';
+        proc.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
         });
+        proc.on('exit', (code, signal) => resolve({ code, signal, stdout }));
       });
-    const referenceDir = await mkdtemp(join(tmpdir(), 'wirefeed-kill-ref-'));
+    const build = (dir: string) =>
+      run([
+        cli,
+        'build',
+        '--content',
+        join(dir, 'content'),
+        '--out',
+        join(dir, 'public'),
+        '--state',
+        join(dir, '.wirefeed'),
+      ]);
+    const copyOf = async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'wirefeed-kill-'));
+      await cp(corpus.contentDir, join(dir, 'content'), { recursive: true });
+      await cp(join(corpus.root, '.wirefeed'), join(dir, '.wirefeed'), { recursive: true });
+      return dir;
+    };
+    const handed = async (dir: string) =>
+      [
+        ...new Set((await new OutboxQueue(new FsStore(join(dir, '.wirefeed'))).pending()).map((j) => j.event.id)),
+      ].sort();
+
+    const referenceDir = await copyOf();
     try {
-      await cp(corpus.contentDir, join(referenceDir, 'content'), { recursive: true });
-      expect(await run(referenceDir)).toBe(0);
-      const expected = await readTree(join(referenceDir, 'public'));
-      let interrupted = 0;
-      for (const killAfterMs of [400, 700, 1000, 1400]) {
-        const dir = await mkdtemp(join(tmpdir(), 'wirefeed-kill-'));
+      const reference = await run(['--import', 'tsx', child, referenceDir]);
+      expect(reference.code).toBe(0);
+      const totalWrites = (JSON.parse(reference.stdout) as { writes: number }).writes;
+      expect(totalWrites).toBeGreaterThan(300);
+      const expectedFiles = await readTree(join(referenceDir, 'public'));
+      const expectedEvents = await handed(referenceDir);
+      expect(expectedEvents.length).toBe(301); // 300 published + feed.updated
+
+      const killPoints = [
+        1,
+        2,
+        Math.floor(totalWrites / 3),
+        Math.floor((2 * totalWrites) / 3),
+        totalWrites - 1,
+        totalWrites,
+      ];
+      for (const n of killPoints) {
+        const dir = await copyOf();
         try {
-          await cp(corpus.contentDir, join(dir, 'content'), { recursive: true });
-          if ((await run(dir, killAfterMs)) === null) interrupted++;
-          expect(await run(dir)).toBe(0);
-          expect(await readTree(join(dir, 'public'))).toEqual(expected);
+          const killed = await run(['--import', 'tsx', child, dir, String(n)]);
+          expect(killed.signal, `killed before write ${n}`).toBe('SIGKILL');
+          expect((await build(dir)).code, `build after a kill before write ${n}`).toBe(0);
+          expect(await readTree(join(dir, 'public')), `after a kill before write ${n}`).toEqual(expectedFiles);
+          expect(await handed(dir), `after a kill before write ${n}`).toEqual(expectedEvents);
         } finally {
           await rm(dir, { recursive: true, force: true });
         }
       }
-      // At least one run must really have been cut short, or this test proved nothing.
-      expect(interrupted).toBeGreaterThan(0);
     } finally {
       await rm(referenceDir, { recursive: true, force: true });
       await corpus.dispose();
