@@ -27,14 +27,10 @@ import { normalizeArticle } from '../core/normalize.ts';
 import type { Clock, ObjectInfo, ObjectStore } from '../core/ports.ts';
 import { RENDER_VERSION, renderArticlePage, renderFeeds, renderIndex } from '../core/render/index.ts';
 import { parseSite } from '../core/site.ts';
+import { MANIFEST_KEY, MARKER_KEY, SITE_KEY, SOURCE_PREFIX, WINDOW_KEY } from '../core/state-keys.ts';
 import { ArticleCache } from './article-cache.ts';
 import { SubscriberRepository } from './subscribers.ts';
 
-export const MANIFEST_KEY = 'manifest.json';
-export const WINDOW_KEY = 'feed-window.json';
-export const MARKER_KEY = 'publishing.json';
-export const SITE_KEY = 'site.json';
-export const SOURCE_PREFIX = 'articles/';
 const FEED_PATHS = ['feed.xml', 'atom.xml', 'feed.json'];
 const INDEX_PATH = 'index.html';
 /** Sources normalized and written per step; bounds memory on large corpora. */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
-import { MANIFEST_KEY, MARKER_KEY } from '../../functions/pipeline/publish.ts';
+import { MANIFEST_KEY, MARKER_KEY } from '../../functions/core/state-keys.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { CountingStore } from '../helpers/counting-store.ts';
 import { markdownArticle, TEST_SITE, Workspace } from '../helpers/workspace.ts';
