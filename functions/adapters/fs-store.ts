@@ -1,20 +1,32 @@
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
+  closeSync,
+  constants,
   type Dirent,
+  fstatSync,
+  linkSync,
+  lstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   type Stats,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describeSystemError, isSystemError, StoreError } from '../core/errors.ts';
+import { describeSystemError, isSystemError, PreconditionFailedError, StoreError } from '../core/errors.ts';
 import { contentTypeByExtension } from '../core/media-types.ts';
-import { isValidKey, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from '../core/ports.ts';
+import {
+  type DeleteOptions,
+  isValidKey,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+  type StoredObject,
+} from '../core/ports.ts';
 
 const TEMP_SUFFIX = '.wirefeed-tmp';
 
@@ -26,11 +38,30 @@ function isCode(error: unknown, ...codes: string[]): boolean {
   return typeof error === 'object' && error !== null && codes.includes((error as { code?: string }).code ?? '');
 }
 
+/** Every write, rename-over, truncation or `touch` changes at least one of these, whatever mtime a tool restores. */
+function revisionOf(stats: Stats): string {
+  return `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+}
+
+/** Why an entry that is not a regular file or a directory is not read as an object. */
+function unreadableReason(stats: Pick<Stats, 'isSymbolicLink'>): string {
+  return stats.isSymbolicLink()
+    ? 'is a symbolic link; links are not followed (copy the file into the folder instead)'
+    : 'is not a regular file';
+}
+
+const EMPTY = new Uint8Array();
+
 /**
  * An ObjectStore over a directory. Writes go to a temporary file renamed into place, so a reader
  * (or a crash) never sees half an object. ETags are quoted MD5 hex, as S3 gives for single-part
  * uploads, so both adapters agree on "unchanged bytes". Content-Type is implied by the extension;
- * Cache-Control is not kept (the local server sets its own).
+ * Cache-Control is not kept (the local server sets its own). Symbolic links are listed as unreadable and never
+ * followed, so a link in a content folder cannot publish a file from elsewhere on the machine.
+ *
+ * Conditional writes are atomic against other writers on the same file system: a create links a finished
+ * temporary file into place (the link fails if the key exists); a replace or delete first renames the current
+ * file aside (only one writer can), checks that it is the expected version, and only then links the new one in.
  *
  * The file calls are synchronous on purpose: objects here are small files on a local disk, where a
  * synchronous call costs a third of a promise call's round trip through libuv's thread pool
@@ -69,28 +100,69 @@ export class FsStore implements ObjectStore {
     });
   }
 
-  #info(key: string, path: string, body?: Uint8Array): ObjectInfo {
-    const stats = statSync(path);
-    if (!stats.isFile()) throw Object.assign(new Error(`${path} is not a file`), { code: 'EISDIR' });
-    const cached = this.#etags.get(path);
-    let etag: string;
-    if (cached && cached.size === stats.size && cached.mtimeMs === stats.mtimeMs && body === undefined) {
-      etag = cached.etag;
-    } else {
-      etag = md5Etag(body ?? readFileSync(path));
-      this.#etags.set(path, { size: stats.size, mtimeMs: stats.mtimeMs, etag });
+  #info(key: string, path: string): ObjectInfo {
+    const stats = lstatSync(path);
+    if (stats.isDirectory()) throw Object.assign(new Error(`${path} is a directory`), { code: 'EISDIR' });
+    if (!stats.isFile()) {
+      return {
+        key,
+        etag: md5Etag(EMPTY),
+        size: 0,
+        lastModified: stats.mtime,
+        revision: revisionOf(stats),
+        unreadable: unreadableReason(stats),
+      };
     }
-    return { key, etag, size: stats.size, lastModified: stats.mtime };
+    return {
+      key,
+      etag: this.#etagOf(key, path, stats, 'head'),
+      size: stats.size,
+      lastModified: stats.mtime,
+      revision: revisionOf(stats),
+    };
   }
 
   async get(key: string): Promise<StoredObject | null> {
     const path = this.#path(key, 'get');
+    let fd: number;
     try {
-      const body = new Uint8Array(readFileSync(path));
-      const info = this.#info(key, path, body);
-      return { ...info, body, contentType: contentTypeByExtension(key), cacheControl: undefined };
+      // O_NOFOLLOW: a symbolic link is reported, never read through.
+      fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (error) {
+      if (isCode(error, 'ELOOP', 'EMLINK')) return this.#unreadableObject(key, path);
       if (isCode(error, 'ENOENT', 'EISDIR', 'ENOTDIR')) return null;
+      return this.#fail('get', key, error);
+    }
+    try {
+      const stats = fstatSync(fd);
+      if (stats.isDirectory()) return null;
+      if (!stats.isFile()) return this.#unreadableObject(key, path);
+      const body = new Uint8Array(readFileSync(fd));
+      const etag = md5Etag(body);
+      this.#etags.set(path, { size: stats.size, mtimeMs: stats.mtimeMs, etag });
+      return {
+        key,
+        etag,
+        size: body.byteLength,
+        lastModified: stats.mtime,
+        revision: revisionOf(stats),
+        body,
+        contentType: contentTypeByExtension(key),
+        cacheControl: undefined,
+      };
+    } catch (error) {
+      if (isCode(error, 'EISDIR')) return null;
+      return this.#fail('get', key, error);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  #unreadableObject(key: string, path: string): StoredObject | null {
+    try {
+      return { ...this.#info(key, path), body: EMPTY, contentType: undefined, cacheControl: undefined };
+    } catch (error) {
+      if (isCode(error, 'ENOENT', 'ENOTDIR', 'EISDIR')) return null;
       return this.#fail('get', key, error);
     }
   }
@@ -105,21 +177,19 @@ export class FsStore implements ObjectStore {
     }
   }
 
-  async put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<{ etag: string }> {
+  async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
     const path = this.#path(key, 'put');
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    const temp = `${path}.${process.pid}-${this.#writes++}${TEMP_SUFFIX}`;
+    const temp = this.#tempFor(path);
     try {
       const dir = dirname(path);
-      if (!this.#dirs.has(dir)) {
-        mkdirSync(dir, { recursive: true });
-        sweepOrphans(dir);
-        this.#dirs.add(dir);
-      }
-      if (options?.confidential) this.#makePrivate(dir);
+      this.#ensureDir(dir);
+      if (options.confidential) this.#makePrivate(dir);
       // The mode is set at creation, so the secret is never readable by others, not even for a moment.
-      writeFileSync(temp, bytes, options?.confidential ? { mode: 0o600 } : undefined);
-      renameSync(temp, path);
+      writeFileSync(temp, bytes, options.confidential ? { mode: 0o600 } : undefined);
+      if (options.ifNoneMatch === '*') this.#linkInPlace(temp, path, 'put', key);
+      else if (options.ifMatch !== undefined) this.#replaceVersion(path, options.ifMatch, 'put', key, temp);
+      else renameSync(temp, path);
       // The next list/head hashes the file again; it may change behind this instance's back.
       this.#etags.delete(path);
       // Hashed only if a caller reads it: a build writing thousands of pages never does.
@@ -129,13 +199,15 @@ export class FsStore implements ObjectStore {
         },
       };
     } catch (error) {
+      if (error instanceof StoreError) throw error;
+      // A directory removed behind our back (e.g. a wiped output root) must be made again.
+      this.#dirs.clear();
+      return this.#fail('put', key, error);
+    } finally {
       // Best effort: when the directory itself cannot be made (a file stands in its way), neither can the temp file.
       try {
         rmSync(temp, { force: true });
       } catch {}
-      // A directory removed behind our back (e.g. a wiped output root) must be made again.
-      this.#dirs.clear();
-      return this.#fail('put', key, error);
     }
   }
 
@@ -146,13 +218,72 @@ export class FsStore implements ObjectStore {
     this.#privateDirs.add(dir);
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options: DeleteOptions = {}): Promise<void> {
     const path = this.#path(key, 'delete');
     try {
-      rmSync(path, { force: true });
+      if (options.ifMatch === undefined) rmSync(path, { force: true });
+      else this.#replaceVersion(path, options.ifMatch, 'delete', key, null);
       this.#etags.delete(path);
     } catch (error) {
+      if (error instanceof StoreError) throw error;
       this.#fail('delete', key, error);
+    }
+  }
+
+  #tempFor(path: string): string {
+    return `${path}.${process.pid}-${this.#writes++}${TEMP_SUFFIX}`;
+  }
+
+  #ensureDir(dir: string): void {
+    if (this.#dirs.has(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    sweepOrphans(dir);
+    this.#dirs.add(dir);
+  }
+
+  /** Creates `path` from the finished `temp` only if nothing is there: link(2) fails atomically if it exists. */
+  #linkInPlace(temp: string, path: string, operation: string, key: string): void {
+    try {
+      linkSync(temp, path);
+    } catch (error) {
+      if (isCode(error, 'EEXIST')) throw new PreconditionFailedError(operation, join(this.#root, key));
+      // File systems without hard links: an exclusive create is still atomic, only its bytes are written after.
+      if (!isCode(error, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV')) throw error;
+      try {
+        writeFileSync(path, readFileSync(temp), { flag: 'wx' });
+      } catch (inner) {
+        if (isCode(inner, 'EEXIST')) throw new PreconditionFailedError(operation, join(this.#root, key));
+        throw inner;
+      }
+    }
+  }
+
+  /**
+   * Replaces (with `temp`) or deletes (`temp` null) the file at `path` only if it is the version `etag`. The
+   * current file is renamed aside first, which only one writer can do; a version that turns out not to be the
+   * expected one is linked back.
+   */
+  #replaceVersion(path: string, etag: string, operation: string, key: string, temp: string | null): void {
+    const aside = this.#tempFor(path);
+    try {
+      renameSync(path, aside);
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) throw new PreconditionFailedError(operation, join(this.#root, key));
+      throw error;
+    }
+    try {
+      if (md5Etag(readFileSync(aside)) !== etag) {
+        try {
+          linkSync(aside, path);
+        } catch (error) {
+          // Someone created a new version meanwhile; the one set aside is superseded either way.
+          if (!isCode(error, 'EEXIST')) throw error;
+        }
+        throw new PreconditionFailedError(operation, join(this.#root, key));
+      }
+      if (temp !== null) this.#linkInPlace(temp, path, operation, key);
+    } finally {
+      rmSync(aside, { force: true });
     }
   }
 
@@ -172,16 +303,29 @@ export class FsStore implements ObjectStore {
       const path = join(this.#root, ...key.split('/'));
       let stats: Stats;
       try {
-        stats = statSync(path);
+        stats = lstatSync(path);
       } catch (error) {
         if (isCode(error, 'ENOENT')) continue;
         return this.#fail('list', key, error);
       }
-      const etagOf = () => this.#etagOf(key, path, stats);
+      if (stats.isDirectory()) continue;
+      if (!stats.isFile()) {
+        yield {
+          key,
+          size: 0,
+          lastModified: stats.mtime,
+          etag: md5Etag(EMPTY),
+          revision: revisionOf(stats),
+          unreadable: unreadableReason(stats),
+        };
+        continue;
+      }
+      const etagOf = () => this.#etagOf(key, path, stats, 'list');
       yield {
         key,
         size: stats.size,
         lastModified: stats.mtime,
+        revision: revisionOf(stats),
         get etag() {
           return etagOf();
         },
@@ -189,7 +333,7 @@ export class FsStore implements ObjectStore {
     }
   }
 
-  #etagOf(key: string, path: string, stats: Stats): string {
+  #etagOf(key: string, path: string, stats: Stats, operation: string): string {
     const cached = this.#etags.get(path);
     if (cached && cached.size === stats.size && cached.mtimeMs === stats.mtimeMs) return cached.etag;
     try {
@@ -197,7 +341,7 @@ export class FsStore implements ObjectStore {
       this.#etags.set(path, { size: stats.size, mtimeMs: stats.mtimeMs, etag });
       return etag;
     } catch (error) {
-      return this.#fail('list', key, error);
+      return this.#fail(operation, key, error);
     }
   }
 
@@ -213,7 +357,8 @@ export class FsStore implements ObjectStore {
     for (const entry of entries) {
       const key = relative === '' ? entry.name : `${relative}/${entry.name}`;
       if (entry.isDirectory()) this.#walk(key, into);
-      else if (entry.isFile() && !entry.name.endsWith(TEMP_SUFFIX)) into.push(key);
+      // Symbolic links and other special entries are listed (as unreadable), never walked into.
+      else if (!entry.name.endsWith(TEMP_SUFFIX)) into.push(key);
     }
   }
 }

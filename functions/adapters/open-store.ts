@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
-import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../core/ports.ts';
+import type { DeleteOptions, ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../core/ports.ts';
 import { FsStore } from './fs-store.ts';
 
 /** S3's naming rules for buckets created today (3–63 of lowercase letters, digits, dots, hyphens). */
@@ -64,8 +64,8 @@ class DeferredS3Store implements ObjectStore {
     return (await this.#inner()).put(key, body, options);
   }
 
-  async delete(key: string): Promise<void> {
-    return (await this.#inner()).delete(key);
+  async delete(key: string, options?: DeleteOptions): Promise<void> {
+    return (await this.#inner()).delete(key, options);
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {

@@ -8,8 +8,15 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { ConfigError, StoreError } from '../core/errors.ts';
-import { isValidKey, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from '../core/ports.ts';
+import { ConfigError, PreconditionFailedError, StoreError } from '../core/errors.ts';
+import {
+  type DeleteOptions,
+  isValidKey,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+  type StoredObject,
+} from '../core/ports.ts';
 
 const DEFAULT_REGION = 'us-east-1';
 const DEFAULT_MAX_ATTEMPTS = 4;
@@ -98,9 +105,11 @@ export class S3Store implements ObjectStore {
     try {
       const output = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key }));
       const body = output.Body === undefined ? new Uint8Array() : await output.Body.transformToByteArray();
+      const etag = output.ETag ?? md5Etag(body);
       return {
         key,
-        etag: output.ETag ?? md5Etag(body),
+        etag,
+        revision: etag,
         size: body.byteLength,
         lastModified: output.LastModified ?? new Date(0),
         body,
@@ -121,9 +130,11 @@ export class S3Store implements ObjectStore {
     const Key = this.#objectKey(key, 'HeadObject');
     try {
       const output = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key }));
+      const etag = output.ETag ?? '""';
       return {
         key,
-        etag: output.ETag ?? '""',
+        etag,
+        revision: etag,
         size: output.ContentLength ?? 0,
         lastModified: output.LastModified ?? new Date(0),
       };
@@ -145,20 +156,34 @@ export class S3Store implements ObjectStore {
           ContentLength: bytes.byteLength,
           ...(options.contentType === undefined ? {} : { ContentType: options.contentType }),
           ...(options.cacheControl === undefined ? {} : { CacheControl: options.cacheControl }),
+          // S3 evaluates these atomically (412 when they fail); https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+          ...(options.ifNoneMatch === undefined ? {} : { IfNoneMatch: options.ifNoneMatch }),
+          ...(options.ifMatch === undefined ? {} : { IfMatch: options.ifMatch }),
         }),
       );
       // A single-part PUT's ETag is the MD5; computing it covers servers that omit the header.
       return { etag: output.ETag ?? md5Etag(bytes) };
     } catch (error) {
+      if (isPreconditionFailure(error))
+        throw new PreconditionFailedError('PutObject', this.#where(Key), { cause: error });
       throw toStoreError('PutObject', this.#where(Key), error);
     }
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options: DeleteOptions = {}): Promise<void> {
     const Key = this.#objectKey(key, 'DeleteObject');
     try {
-      await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key }));
+      await this.#client.send(
+        new DeleteObjectCommand({
+          Bucket: this.#bucket,
+          Key,
+          ...(options.ifMatch === undefined ? {} : { IfMatch: options.ifMatch }),
+        }),
+      );
     } catch (error) {
+      if (options.ifMatch !== undefined && (isPreconditionFailure(error) || isNotFound(error))) {
+        throw new PreconditionFailedError('DeleteObject', this.#where(Key), { cause: error });
+      }
       // S3 answers 204 for a missing key; some compatible servers answer 404 instead.
       if (isNotFound(error)) return;
       throw toStoreError('DeleteObject', this.#where(Key), error);
@@ -185,9 +210,11 @@ export class S3Store implements ObjectStore {
       }
       for (const object of output.Contents ?? []) {
         if (object.Key === undefined) continue;
+        const etag = object.ETag ?? '""';
         yield {
           key: object.Key.slice(strip),
-          etag: object.ETag ?? '""',
+          etag,
+          revision: etag,
           size: object.Size ?? 0,
           lastModified: object.LastModified ?? new Date(0),
         };
@@ -208,6 +235,20 @@ interface SdkErrorShape {
   errors?: unknown[];
   $retryable?: unknown;
   $metadata?: { httpStatusCode?: number; attempts?: number };
+}
+
+/**
+ * 412 PreconditionFailed: the condition did not hold. 409 ConditionalRequestConflict: another conditional write
+ * to the key was in flight; either way another writer got there first.
+ */
+function isPreconditionFailure(error: unknown): boolean {
+  const e = error as SdkErrorShape;
+  return (
+    e?.name === 'PreconditionFailed' ||
+    e?.name === 'ConditionalRequestConflict' ||
+    e?.$metadata?.httpStatusCode === 412 ||
+    e?.$metadata?.httpStatusCode === 409
+  );
 }
 
 function isNotFound(error: unknown): boolean {

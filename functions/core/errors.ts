@@ -84,6 +84,16 @@ export class WatchError extends WirefeedError {
   }
 }
 
+/** A conditional write or delete (`ifNoneMatch`, `ifMatch`) found another version of the object: nothing was changed. */
+export class PreconditionFailedError extends StoreError {
+  constructor(operation: string, location: string, options: { cause?: unknown } = {}) {
+    super(operation, location, 'precondition failed: the object was created or changed by another writer', {
+      ...options,
+      retryable: false,
+    });
+  }
+}
+
 /**
  * A webhook target refused by the SSRF guard (private address, bad scheme, credentials in URL...). `privateTarget`
  * is true when only local development's `allowPrivateTargets` would let it through (loopback or private address,

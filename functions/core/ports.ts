@@ -3,7 +3,15 @@
  * (embedded default) and an AWS adapter; see DESIGN.md.
  */
 
-export interface PutOptions {
+/** A condition on the object currently stored under a key; a write whose condition fails changes nothing. */
+export interface WriteCondition {
+  /** `'*'`: write only if no object has this key (create, never replace). */
+  readonly ifNoneMatch?: '*';
+  /** Write only if the object stored now has this ETag (replace exactly the version that was read). */
+  readonly ifMatch?: string;
+}
+
+export interface PutOptions extends WriteCondition {
   readonly contentType?: string;
   readonly cacheControl?: string;
   /**
@@ -13,6 +21,11 @@ export interface PutOptions {
   readonly confidential?: boolean;
 }
 
+export interface DeleteOptions {
+  /** Delete only if the object stored now has this ETag. */
+  readonly ifMatch?: string;
+}
+
 export interface ObjectInfo {
   /** Key relative to the store's root/prefix, `/`-separated, never starting with `/`. */
   readonly key: string;
@@ -20,6 +33,17 @@ export interface ObjectInfo {
   readonly etag: string;
   readonly size: number;
   readonly lastModified: Date;
+  /**
+   * Changes whenever the bytes may have changed, cheaply: equal revisions mean equal bytes (the reverse need
+   * not hold). S3: the ETag. Directory: inode, size, modification and status-change times, which every write,
+   * rename-over or `touch` moves, whatever modification time a tool restores.
+   */
+  readonly revision: string;
+  /**
+   * Set when the key names something the store does not read as an object, with why (e.g. a symbolic link in a
+   * directory store, which is never followed). `get` then returns the object with an empty body.
+   */
+  readonly unreadable?: string;
 }
 
 export interface StoredObject extends ObjectInfo {
@@ -39,10 +63,17 @@ export interface ObjectStore {
   get(key: string): Promise<StoredObject | null>;
   /** Metadata only, or null when there is none. */
   head(key: string): Promise<ObjectInfo | null>;
-  /** Writes (creates or replaces) the object whole; readers never see a partial object. Returns its ETag. */
+  /**
+   * Writes (creates or replaces) the object whole; readers never see a partial object. Returns its ETag.
+   * With a condition (`ifNoneMatch`, `ifMatch`) the write happens only if it holds, atomically, and a failed
+   * condition throws `PreconditionFailedError`.
+   */
   put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<{ readonly etag: string }>;
-  /** Deletes the object; deleting a missing object is not an error. */
-  delete(key: string): Promise<void>;
+  /**
+   * Deletes the object; deleting a missing object is not an error. With `ifMatch`, deletes only that version
+   * (a missing or different object throws `PreconditionFailedError`).
+   */
+  delete(key: string, options?: DeleteOptions): Promise<void>;
   /** Every object whose key starts with `prefix` ('' for all), in ascending key order, all pages. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
 }

@@ -1,4 +1,4 @@
-import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../../functions/core/ports.ts';
+import type { DeleteOptions, ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../../functions/core/ports.ts';
 
 export interface StoreCounts {
   get: number;
@@ -45,9 +45,9 @@ export class CountingStore implements ObjectStore {
     return this.#inner.put(key, body, options);
   }
 
-  delete(key: string): Promise<void> {
+  delete(key: string, options?: DeleteOptions): Promise<void> {
     this.counts.delete += 1;
-    return this.#inner.delete(key);
+    return this.#inner.delete(key, options);
   }
 
   list(prefix: string): AsyncIterable<ObjectInfo> {

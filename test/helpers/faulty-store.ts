@@ -1,5 +1,5 @@
 import { StoreError } from '../../functions/core/errors.ts';
-import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../../functions/core/ports.ts';
+import type { DeleteOptions, ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../../functions/core/ports.ts';
 
 /** A write count shared by several FaultyStores, so "the Nth write" can span a whole build. */
 export interface WriteCounter {
@@ -57,9 +57,9 @@ export class FaultyStore implements ObjectStore {
     return this.#inner.put(key, body, options);
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options?: DeleteOptions): Promise<void> {
     this.#checkWrite('DeleteObject', key);
-    return this.#inner.delete(key);
+    return this.#inner.delete(key, options);
   }
 
   list(prefix: string): AsyncIterable<ObjectInfo> {

@@ -29,9 +29,9 @@ function killing(inner: ObjectStore): ObjectStore {
       beforeWrite();
       return inner.put(key, body, options);
     },
-    delete: (key) => {
+    delete: (key, options) => {
       beforeWrite();
-      return inner.delete(key);
+      return inner.delete(key, options);
     },
   };
 }

@@ -75,6 +75,7 @@ describe('parseStoredJson', () => {
   const stored = (text: string): StoredObject => ({
     key: 'outbox/jobs/j.json',
     etag: '"0"',
+    revision: '"0"',
     size: text.length,
     lastModified: new Date(0),
     body: Buffer.from(text, 'utf8'),
