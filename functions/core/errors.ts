@@ -95,6 +95,30 @@ export class PreconditionFailedError extends StoreError {
 }
 
 /**
+ * A state record (or the state as a whole) is unreadable or not what wirefeed wrote: `key` names the object,
+ * `reason` says what is wrong. The message reads `<location>: <reason>`.
+ */
+export class StateError extends WirefeedError {
+  readonly key: string;
+  readonly reason: string;
+  constructor(location: string, key: string, reason: string, options: { cause?: unknown } = {}) {
+    super(`${location}: ${reason}`, options);
+    this.key = key;
+    this.reason = reason;
+  }
+}
+
+/** Another run holds the state's writer lock or lease; nothing was written. Trying again later succeeds. */
+export class WriterBusyError extends WirefeedError {
+  constructor(message: string) {
+    super(message, { retryable: true });
+  }
+}
+
+/** This run's writer lease was taken over (it had expired); the run stopped before writing anything more. */
+export class LeaseLostError extends WirefeedError {}
+
+/**
  * A webhook target refused by the SSRF guard (private address, bad scheme, credentials in URL...). `privateTarget`
  * is true when only local development's `allowPrivateTargets` would let it through (loopback or private address,
  * `http:`, a port other than the default).

@@ -15,3 +15,6 @@ export const MANIFEST_KEY = 'manifest.json';
 export const WINDOW_KEY = 'feed-window.json';
 /** State store, release 1 layout: the in-progress marker with the events of an interrupted run. */
 export const MARKER_KEY = 'publishing.json';
+
+/** State store: the writer lease (one run at a time). */
+export const LOCK_KEY = 'lock.json';
