@@ -25,7 +25,7 @@ import type { ArticleRecord, Manifest, SourceRecord } from '../core/manifest.ts'
 import { emptyManifest, MANIFEST_VERSION, parseManifest, serializeManifest } from '../core/manifest.ts';
 import { normalizeArticle } from '../core/normalize.ts';
 import type { Clock, ObjectInfo, ObjectStore } from '../core/ports.ts';
-import { RENDER_VERSION, renderArticlePage, renderFeeds, renderIndex } from '../core/render/index.ts';
+import { RENDER_VERSION, renderArchivePage, renderArticlePage, renderFeeds } from '../core/render/index.ts';
 import { parseSite } from '../core/site.ts';
 import { MANIFEST_KEY, MARKER_KEY, SITE_KEY, SOURCE_PREFIX, WINDOW_KEY } from '../core/state-keys.ts';
 import { ArticleCache } from './article-cache.ts';
@@ -335,7 +335,15 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
     for (const file of feedFiles) await writeIfChanged(file);
     // Compared with the manifest, not the output root: re-publishing a wiped root announces nothing.
     feedsChanged = FEED_PATHS.some((path) => writtenFiles[path] !== previous.files[path]);
-    await writeIfChanged(renderIndex(site, ordered.map(headlineEntry)));
+    await writeIfChanged(
+      renderArchivePage(site, {
+        number: 1,
+        entries: ordered.map(headlineEntry),
+        older: null,
+        newer: null,
+        at: 'index',
+      }),
+    );
     // Pages go only after the feeds stop linking to them.
     for (const id of removedIds) {
       const path = `articles/${id}.html`;

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Article, AssetCatalog, Block, FeedEntry, InlineNode, Site } from '../../functions/core/article.ts';
 import { normalizeArticle } from '../../functions/core/normalize.ts';
-import { renderArticlePage, renderFeeds, renderIndex } from '../../functions/core/render/index.ts';
+import { renderArchivePage, renderArticlePage, renderFeeds } from '../../functions/core/render/index.ts';
 
 export const sampleSite: Site = Object.freeze({
   title: 'Wirefeed Sample News',
@@ -187,7 +187,7 @@ export async function writeRenderedSite(
 ): Promise<void> {
   const files = [
     ...renderFeeds(site, entries, assets),
-    renderIndex(site, entries),
+    renderArchivePage(site, { number: 1, entries, older: null, newer: null, at: 'index' }),
     ...entries.map((entry) => renderArticlePage(site, entry, assets)),
   ];
   for (const file of files) {

@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cacheControlFor, contentTypeFor, renderArticlePage, renderIndex } from '../../functions/core/render/index.ts';
+import {
+  cacheControlFor,
+  contentTypeFor,
+  renderArchivePage,
+  renderArticlePage,
+} from '../../functions/core/render/index.ts';
 import { hostileEntry, sampleEntries, sampleSite } from '../helpers/sample-entries.ts';
 import { findXmlInvalid } from '../helpers/xml-text.ts';
 
@@ -20,8 +25,11 @@ function expectHtml5Shell(body: string) {
   expect(body.trimEnd().endsWith('</html>')).toBe(true);
 }
 
-describe('renderIndex', () => {
-  it('lists every entry newest first, beyond the feed item limit, with relative links to their pages', () => {
+const renderIndex = (site: typeof sampleSite, entries: ReturnType<typeof sampleEntries>) =>
+  renderArchivePage(site, { number: 1, entries, older: null, newer: null, at: 'index' });
+
+describe('renderArchivePage as index.html', () => {
+  it('lists every entry of its page newest first, beyond the feed item limit, with relative links to their pages', () => {
     const file = renderIndex({ ...sampleSite, itemLimit: 1 }, sampleEntries());
     expect(file.path).toBe('index.html');
     expect(file.contentType).toBe('text/html; charset=utf-8');
@@ -60,6 +68,37 @@ describe('renderIndex', () => {
 
   it('says so when there are no articles', () => {
     expect(renderIndex(sampleSite, []).body).toContain('<p>No articles yet.</p>');
+  });
+});
+
+describe('renderArchivePage as an archive page', () => {
+  const view = (at: 'index' | 'archive', older: number | null, newer: number | null) =>
+    renderArchivePage(sampleSite, { number: 7, entries: sampleEntries(), older, newer, at });
+
+  it('is published at archive/<n>.html with links one level up, to its neighbours and to the latest articles', () => {
+    const file = view('archive', 6, 8);
+    expect(file.path).toBe('archive/7.html');
+    expect(file.body).toContain('<h2><a href="../articles/putin-china.html">');
+    expect(file.body).toContain(
+      '<nav class="pages"><a href="../index.html">Latest articles</a> · <a rel="prev" href="8.html">Newer articles</a> · <a rel="next" href="6.html">Older articles</a></nav>',
+    );
+    expect(file.body).toContain('<link rel="canonical" href="https://news.example.com/archive/7.html">');
+    expect(file.body).toContain('<a href="../feed.xml">RSS</a>');
+    expect(file.body).toMatch(/Archive page 7 · \d+ \w+ \d{4} – \d+ \w+ \d{4}/);
+    expectHtml5Shell(file.body);
+  });
+
+  it('links the older archive page from index.html, and no newer page from the newest', () => {
+    const { body, path } = view('index', 6, null);
+    expect(path).toBe('index.html');
+    expect(body).toContain('<nav class="pages"><a rel="next" href="archive/6.html">Older articles</a></nav>');
+    expect(body).not.toContain('Newer articles');
+    expect(body).toContain('<link rel="canonical" href="https://news.example.com/">');
+  });
+
+  it('says so on a page emptied by deletions', () => {
+    const body = renderArchivePage(sampleSite, { number: 3, entries: [], older: 2, newer: 4, at: 'archive' }).body;
+    expect(body).toContain('<p>No articles on this page any more.</p>');
   });
 });
 

@@ -1,4 +1,7 @@
-/** HTML pages: the index (`index.html`) and one page per article (`articles/<id>.html`). Valid HTML5, no scripts. */
+/**
+ * HTML pages: the archive pages (`index.html` is the newest, `archive/<n>.html` every one) and one page per article
+ * (`articles/<id>.html`). Valid HTML5, no scripts.
+ */
 import {
   type AssetCatalog,
   articleUrl,
@@ -106,39 +109,80 @@ ${options.main}
 `;
 }
 
-function relativeArticleHref(id: string): string {
-  return `articles/${encodeURIComponent(id)}.html`;
-}
-
 function meta(site: Site, entry: IndexEntry): string {
   const names = authorsOf(site, entry).map((a) => a.name);
   return `${esc(byline(names))} · <time datetime="${attr(toUtcIso(entry.published))}">${esc(formatDate(entry.published, site.timeZone))}</time>`;
 }
 
-/** `index.html`: every entry, in the order given (callers pass them newest first), with feed autodiscovery. */
-export function renderIndexHtml(site: Site, entries: readonly IndexEntry[]): string {
+/** One page of a collection's archive, as the renderer needs it. */
+export interface ArchivePageView {
+  /** The page's stable number (`archive/<number>.html`). */
+  readonly number: number;
+  /** Entries newest first. */
+  readonly entries: readonly IndexEntry[];
+  /** Number of the next older page, or null for the oldest. */
+  readonly older: number | null;
+  /** Number of the next newer page, or null for the newest (the open page). */
+  readonly newer: number | null;
+  /** Rendered as `index.html` (links relative to the root) or as `archive/<number>.html`. */
+  readonly at: 'index' | 'archive';
+}
+
+function archiveHref(view: ArchivePageView, number: number): string {
+  return view.at === 'index' ? `archive/${number}.html` : `${number}.html`;
+}
+
+function dateRange(site: Site, entries: readonly IndexEntry[]): string {
+  const newest = entries[0];
+  const oldest = entries.at(-1);
+  if (newest === undefined || oldest === undefined) return '';
+  const from = formatDate(oldest.published, site.timeZone);
+  const to = formatDate(newest.published, site.timeZone);
+  return from === to ? from : `${from} – ${to}`;
+}
+
+/**
+ * A page of the archive: its entries in the order given (newest first), links to the older and newer pages, and
+ * feed autodiscovery. The newest page is published twice: as `index.html` and at its own archive address, which the
+ * next page links to once it is sealed, so a new article never rewrites an older page.
+ */
+export function renderArchivePageHtml(site: Site, view: ArchivePageView): string {
   const urls = feedUrls(site);
-  const items = entries.map((entry) => {
+  const up = view.at === 'index' ? '' : '../';
+  const items = view.entries.map((entry) => {
     const { article } = entry;
     return `<li>
-<h2><a href="${attr(relativeArticleHref(article.id))}">${esc(article.title)}</a></h2>
+<h2><a href="${attr(`${up}articles/${encodeURIComponent(article.id)}.html`)}">${esc(article.title)}</a></h2>
 <p class="meta">${meta(site, entry)}</p>
 <p>${esc(article.summary)}</p>
 </li>`;
   });
-  const list = items.length === 0 ? '<p>No articles yet.</p>' : `<ol class="articles">\n${items.join('\n')}\n</ol>`;
+  const empty = view.newer === null && view.older === null ? 'No articles yet.' : 'No articles on this page any more.';
+  const list = items.length === 0 ? `<p>${empty}</p>` : `<ol class="articles">\n${items.join('\n')}\n</ol>`;
   const description = site.description === '' ? '' : `\n<p>${esc(site.description)}</p>`;
+  const range = dateRange(site, view.entries);
+  const heading =
+    view.at === 'index'
+      ? `<h1>${esc(site.title)}</h1>${description}`
+      : `<h1>${esc(site.title)}</h1>\n<p class="meta">Archive page ${view.number}${range === '' ? '' : ` · ${esc(range)}`}</p>`;
+  const pager = [
+    view.newer === null ? '' : `<a rel="prev" href="${attr(archiveHref(view, view.newer))}">Newer articles</a>`,
+    view.older === null ? '' : `<a rel="next" href="${attr(archiveHref(view, view.older))}">Older articles</a>`,
+  ].filter((link) => link !== '');
+  const home = view.at === 'index' ? '' : '<a href="../index.html">Latest articles</a>';
+  const navLinks = [home, ...pager].filter((link) => link !== '');
+  const canonical = view.at === 'index' ? urls.home : `${site.siteUrl}/archive/${view.number}.html`;
   return page(site, {
-    title: site.title,
-    head: `${feedAlternates(site)}\n<link rel="canonical" href="${attr(urls.home)}">`,
+    title: view.at === 'index' ? site.title : `${site.title} · Archive page ${view.number}`,
+    head: `${feedAlternates(site)}\n<link rel="canonical" href="${attr(canonical)}">`,
     main: `<header>
-<h1>${esc(site.title)}</h1>${description}
+${heading}
 </header>
 <main>
 ${list}
 </main>
 <footer>
-<nav>Subscribe: <a href="feed.xml">RSS</a> · <a href="atom.xml">Atom</a> · <a href="feed.json">JSON Feed</a></nav>
+${navLinks.length === 0 ? '' : `<nav class="pages">${navLinks.join(' · ')}</nav>\n`}<nav>Subscribe: <a href="${up}feed.xml">RSS</a> · <a href="${up}atom.xml">Atom</a> · <a href="${up}feed.json">JSON Feed</a></nav>
 </footer>`,
   });
 }

@@ -2,24 +2,27 @@
  * The render stage: pure functions from a site and its entries to output files. No clock, no I/O: identical
  * input gives byte-identical output.
  */
-import type { AssetCatalog, FeedEntry, IndexEntry, OutputFile, Site } from '../article.ts';
+import type { AssetCatalog, FeedEntry, OutputFile, Site } from '../article.ts';
 import { cacheControlFor, contentTypeFor } from './content-types.ts';
 import { prepareFeedItems, sortNewestFirst } from './entries.ts';
-import { renderArticleHtml, renderIndexHtml } from './html.ts';
+import { type ArchivePageView, renderArchivePageHtml, renderArticleHtml } from './html.ts';
 import { renderJsonFeed } from './json-feed.ts';
 import { renderAtom, renderRss } from './rss-atom.ts';
 
 export { cacheControlFor, contentTypeFor } from './content-types.ts';
 export { EMPTY_FEED_UPDATED, sortNewestFirst } from './entries.ts';
+export type { ArchivePageView } from './html.ts';
 export { type LeadMedia, leadMedia } from './media.ts';
 
 /**
- * Bump when rendered output changes for the same articles and site, so existing sites are re-rendered whole.
+ * Version of the rendered output. Bump it whenever a renderer's output changes for the same articles and site: the
+ * pipeline then re-renders every published file once, silently (no article event, no `updated` change).
  *
  * 2: bodies rendered from the document model (code, tables, images, footnotes…); lead images in the feeds;
  * page dates in the site's time zone.
+ * 3: a paged archive (`archive/<n>.html`, the newest page also as `index.html`) instead of one index of everything.
  */
-export const RENDER_VERSION = '2';
+export const RENDER_VERSION = '3';
 
 function outputFile(path: string, body: string): OutputFile {
   return { path, body, contentType: contentTypeFor(path), cacheControl: cacheControlFor(path) };
@@ -40,9 +43,17 @@ export function renderFeeds(site: Site, entries: readonly FeedEntry[], assets?: 
   ];
 }
 
-/** `index.html`: all entries, newest first, with autodiscovery links to the three feeds. */
-export function renderIndex(site: Site, entries: readonly IndexEntry[]): OutputFile {
-  return outputFile('index.html', renderIndexHtml(site, sortNewestFirst(entries)));
+/** Where an archive page is published: `index.html` for the newest page's front copy, else `archive/<n>.html`. */
+export function archivePagePath(view: Pick<ArchivePageView, 'number' | 'at'>): string {
+  return view.at === 'index' ? 'index.html' : `archive/${view.number}.html`;
+}
+
+/** One archive page (entries newest first) with links to its neighbours and feed autodiscovery. */
+export function renderArchivePage(site: Site, view: ArchivePageView): OutputFile {
+  return outputFile(
+    archivePagePath(view),
+    renderArchivePageHtml(site, { ...view, entries: sortNewestFirst(view.entries) }),
+  );
 }
 
 /** `articles/<id>.html`: the readable page of one article; `assets` as for `renderFeeds` (intrinsic image sizes). */
