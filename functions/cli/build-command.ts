@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { OutboxQueue } from '../adapters/outbox-queue.ts';
 import { printable, printableJson } from '../core/display.ts';
 import { systemClock } from '../core/ports.ts';
-import type { PublishResult, PublishSession } from '../pipeline/publish.ts';
+import type { PublishResult } from '../pipeline/publish.ts';
 import { publish } from '../pipeline/publish.ts';
 import { type CommandSpec, parseCommand } from './args.ts';
 import type { CliIo, Command } from './io.ts';
@@ -39,8 +39,15 @@ export function buildTargets(values: {
   };
 }
 
-/** Runs one publish with the stores the targets name; progress goes to stderr on long builds. */
-export async function runBuild(targets: BuildTargets, io: CliIo, session?: PublishSession): Promise<PublishResult> {
+/**
+ * Runs one publish with the stores the targets name; progress goes to stderr on long builds. `changed` names the
+ * content keys that changed (e.g. from a file watcher); without it the build reconciles the whole content root.
+ */
+export async function runBuild(
+  targets: BuildTargets,
+  io: CliIo,
+  options: { readonly changed?: readonly string[] } = {},
+): Promise<PublishResult> {
   const state = openTarget('--state', targets.state, io);
   let lastReport = 0;
   return publish(
@@ -53,12 +60,12 @@ export async function runBuild(targets: BuildTargets, io: CliIo, session?: Publi
     },
     {
       ...(targets.siteUrl === undefined ? {} : { siteUrl: targets.siteUrl }),
-      ...(session === undefined ? {} : { session }),
-      onProgress: ({ done, total }) => {
+      ...(options.changed === undefined ? {} : { changed: options.changed }),
+      onProgress: ({ phase, done, total }) => {
         const now = Date.now();
-        if (total >= 500 && (now - lastReport > 1000 || done === total)) {
+        if (phase === 'sources' && total >= 500 && (now - lastReport > 1000 || done === total)) {
           lastReport = now;
-          io.stderr(`wirefeed: normalized ${done}/${total} articles\n`);
+          io.stderr(`wirefeed: processed ${done}/${total} sources\n`);
         }
       },
     },

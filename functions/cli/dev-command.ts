@@ -8,7 +8,7 @@ import { UsageError, WatchError, WirefeedError } from '../core/errors.ts';
 import { SITE_KEY, SOURCE_PREFIX } from '../core/state-keys.ts';
 import { ENV } from '../handlers/env-names.ts';
 import { drainOutbox } from '../pipeline/deliver.ts';
-import { isSourceKey, loadSite, PublishSession } from '../pipeline/publish.ts';
+import { isSourceKey, loadSite } from '../pipeline/publish.ts';
 import { type CommandSpec, parseCommand, parsePort } from './args.ts';
 import { type BuildTargets, buildTargets, describeResult, runBuild } from './build-command.ts';
 import { describeDeadLetters, describeDrain, localDeliveryDeps } from './deliveries-command.ts';
@@ -91,7 +91,6 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
   const outbox = new OutboxQueue(state);
   const delivery = localDeliveryDeps('dev', state, values, io);
 
-  const session = new PublishSession();
   let delivering: Promise<void> = Promise.resolve();
   let draining = false;
   const deliver = async (): Promise<void> => {
@@ -112,9 +111,7 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
     const started = performance.now();
     if (!request.full) io.stdout(`wirefeed: changed ${listKeys(request.keys)}\n`);
     try {
-      // The seam for rebuilds from changed keys: publish examines every source until it accepts
-      // `{ changed: request.keys }` for a request that is not full.
-      const result = await runBuild(targets, io, session);
+      const result = await runBuild(targets, io, request.full ? {} : { changed: request.keys });
       io.stdout(
         describeResult(result, targets, io).replace('\n', ` (${Math.round(performance.now() - started)} ms)\n`),
       );

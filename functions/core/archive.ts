@@ -202,6 +202,15 @@ export class ArchiveEditor {
     return [delta.before, delta.after].some((key) => key !== null && compareNewestFirst(key, last) <= 0);
   }
 
+  /** Gives an empty collection its first (open, empty) page, so it still has a front page. */
+  ensurePage(): void {
+    if (this.#pages.length > 0) return;
+    const number = this.#nextNumber++;
+    this.#pages.push({ number, lo: null, count: 0, version: '', rendered: null, dirty: true });
+    this.#entries.set(number, []);
+    this.#changed.add(number);
+  }
+
   /**
    * Seals an overfull open page and splits overfull sealed pages, then marks dirty every page whose entries or
    * neighbours changed. Returns the numbers of the pages whose entries must be stored.
@@ -321,6 +330,11 @@ export class ArchiveEditor {
     }
     this.#window = window;
     this.#windowStale = false;
+  }
+
+  /** The pages as they now stand, oldest first (without refreshing the window). */
+  get pages(): readonly PageRef[] {
+    return this.#pages;
   }
 
   /** Entries of a loaded page, newest first. */

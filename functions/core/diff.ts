@@ -1,83 +1,86 @@
-/** Change events from the difference between two published states. Pure. */
+/** Change events from the difference between an article's state before and after a run. Pure. */
 import { createHash } from 'node:crypto';
 import type { ArticleEventData, FeedUrls, WebhookEvent } from './events.ts';
-import type { ArticleRecord } from './manifest.ts';
+import type { RecordImage } from './records.ts';
 
 /**
- * Stable event id from (type, subject, content hash): a retried build that sees the same change
- * produces the same id, so receivers can de-duplicate on `webhook-id`.
+ * Stable event id from (type, subject, content hash, version): a retried or continued run that announces the same
+ * change produces the same id, so receivers can de-duplicate on `webhook-id`; a restore of identical content is a
+ * new version, hence a new id.
  */
-export function eventId(type: string, subject: string, contentHash: string): string {
-  return `evt_${createHash('sha256').update(`${type}\n${subject}\n${contentHash}`).digest('hex').slice(0, 32)}`;
+export function eventId(type: string, subject: string, contentHash: string, version = 0): string {
+  return `evt_${createHash('sha256').update(`${type}\n${subject}\n${contentHash}\n${version}`).digest('hex').slice(0, 32)}`;
 }
 
-function articleData(record: ArticleRecord, url: string, feeds: FeedUrls): ArticleEventData {
+export interface EventContext {
+  readonly feeds: FeedUrls;
+  readonly articleUrl: (id: string) => string;
+  /** ISO 8601 time of the run (of the first run of a continued sequence), carried as the event's `timestamp`. */
+  readonly timestamp: string;
+}
+
+function articleData(record: RecordImage & { state: 'live' }, context: EventContext): ArticleEventData {
+  const { article } = record;
   return {
     id: record.id,
-    title: record.title,
-    summary: record.summary,
-    url,
+    title: article.title,
+    summary: article.summary,
+    url: context.articleUrl(record.id),
     published: record.published,
     updated: record.updated,
-    authors: record.authors,
-    category: record.category,
-    feeds,
+    authors: article.authors,
+    category: article.category,
+    version: record.version,
+    feeds: context.feeds,
   };
 }
 
-export interface DiffContext {
-  readonly feeds: FeedUrls;
-  readonly articleUrl: (id: string) => string;
-  /** ISO 8601 time of the build, carried as the event's `timestamp`. */
-  readonly timestamp: string;
-  /** Hashes of the feed files after the build, when any feed file changed; null when none changed. */
-  readonly feedFilesHash: string | null;
-}
-
 /**
- * Events for the change from `previous` to `next` articles: `article.published` (new id),
- * `article.updated` (content hash changed), `article.deleted` (id gone), in id order per type,
- * then one `feed.updated` when any feed file changed.
+ * The event announcing an article's change from `before` to `after` (null: no record), or null when the change is
+ * not announced. The version decides: a record's version grows exactly when its change is announced, so a silent
+ * re-normalization (same version) announces nothing. A live record that appears, or reappears after a tombstone,
+ * is `article.published`; a live record whose version grew is `article.updated`; a live record that became a
+ * tombstone is `article.deleted` (with the last announced content).
  */
-export function diffArticles(
-  previous: Readonly<Record<string, ArticleRecord>>,
-  next: Readonly<Record<string, ArticleRecord>>,
-  context: DiffContext,
-): WebhookEvent[] {
-  const published: WebhookEvent[] = [];
-  const updated: WebhookEvent[] = [];
-  const deleted: WebhookEvent[] = [];
-  for (const id of Object.keys(next).sort()) {
-    const now = next[id] as ArticleRecord;
-    const before = previous[id];
-    if (before?.contentHash === now.contentHash) continue;
-    const type = before === undefined ? 'article.published' : 'article.updated';
-    (before === undefined ? published : updated).push({
-      id: eventId(type, id, now.contentHash),
+export function changeEvent(
+  before: RecordImage | null,
+  after: RecordImage | null,
+  context: EventContext,
+): WebhookEvent | null {
+  const wasLive = before?.state === 'live';
+  if (after?.state === 'live') {
+    if (wasLive && after.version <= before.version) return null;
+    if (!wasLive && before !== null && after.version <= before.version) return null;
+    const type = wasLive ? 'article.updated' : 'article.published';
+    return {
+      id: eventId(type, after.id, after.contentHash, after.version),
       type,
       timestamp: context.timestamp,
-      data: articleData(now, context.articleUrl(id), context.feeds),
-    });
+      data: articleData(after, context),
+    };
   }
-  for (const id of Object.keys(previous).sort()) {
-    if (id in next) continue;
-    const before = previous[id] as ArticleRecord;
-    deleted.push({
-      id: eventId('article.deleted', id, before.contentHash),
-      type: 'article.deleted',
-      timestamp: context.timestamp,
-      data: articleData(before, context.articleUrl(id), context.feeds),
-    });
-  }
-  const events = [...published, ...updated, ...deleted];
-  if (context.feedFilesHash !== null) {
-    const ids = (list: WebhookEvent[]) => list.map((e) => (e.data as ArticleEventData).id);
-    events.push({
-      id: eventId('feed.updated', 'feeds', context.feedFilesHash),
-      type: 'feed.updated',
-      timestamp: context.timestamp,
-      data: { feeds: context.feeds, published: ids(published), updated: ids(updated), deleted: ids(deleted) },
-    });
-  }
-  return events;
+  if (!wasLive) return null;
+  return {
+    id: eventId('article.deleted', before.id, before.contentHash, before.version),
+    type: 'article.deleted',
+    timestamp: context.timestamp,
+    data: articleData(before, context),
+  };
+}
+
+/** Article ids announced by one run (or one continued sequence of runs), by kind. */
+export interface AnnouncedIds {
+  readonly published: readonly string[];
+  readonly updated: readonly string[];
+  readonly deleted: readonly string[];
+}
+
+/** The one `feed.updated` of a run whose feed files changed; its id follows the feed bytes. */
+export function feedUpdatedEvent(ids: AnnouncedIds, feedFilesHash: string, context: EventContext): WebhookEvent {
+  return {
+    id: eventId('feed.updated', 'feeds', feedFilesHash),
+    type: 'feed.updated',
+    timestamp: context.timestamp,
+    data: { feeds: context.feeds, ...ids },
+  };
 }

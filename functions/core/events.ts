@@ -41,6 +41,8 @@ export interface ArticleEventData {
   readonly updated: string;
   readonly authors: readonly string[];
   readonly category: string | null;
+  /** The article's version: 1 when first published, +1 at every announced change, kept across delete and restore. */
+  readonly version: number;
   readonly feeds: FeedUrls;
 }
 

@@ -18,3 +18,43 @@ export const MARKER_KEY = 'publishing.json';
 
 /** State store: the writer lease (one run at a time). */
 export const LOCK_KEY = 'lock.json';
+
+/** State store: the root record — what is published (format, versions, site hash) and the run in progress. */
+export const STATE_KEY = 'state.json';
+
+/** State store: one record per article id (live or tombstone). */
+export const RECORD_PREFIX = 'records/';
+export function recordKey(id: string): string {
+  return `${RECORD_PREFIX}${id}.json`;
+}
+
+/** State store: the source index, sharded by the hash of the source key. */
+export const SOURCE_INDEX_PREFIX = 'sources/';
+export const SOURCE_INDEX_SHARDS = 256;
+export function sourceShardKey(shard: string): string {
+  return `${SOURCE_INDEX_PREFIX}${shard}.json`;
+}
+
+/** State store: per collection, the page directory, the stored page versions and the rendered feed window. */
+export const COLLECTION_PREFIX = 'collections/';
+export function directoryKey(collection: string): string {
+  return `${COLLECTION_PREFIX}${collection}/pages.json`;
+}
+export function pageVersionPrefix(collection: string): string {
+  return `${COLLECTION_PREFIX}${collection}/pages/`;
+}
+export function pageVersionKey(collection: string, version: string): string {
+  return `${pageVersionPrefix(collection)}${version}.json`;
+}
+export function windowKey(collection: string): string {
+  return `${COLLECTION_PREFIX}${collection}/window.json`;
+}
+
+/** State store: objects of a run in progress (its work list, batches spilled from the root record). */
+export const JOURNAL_PREFIX = 'journal/';
+export function journalKey(run: string, name: string): string {
+  return `${JOURNAL_PREFIX}${run}/${name}.json`;
+}
+
+/** State store, release 1 layout: normalized-article cache chunks. */
+export const LEGACY_CACHE_PREFIX = 'articles/';

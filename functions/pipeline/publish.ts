@@ -1,41 +1,49 @@
 /**
- * Publish: content store → normalize → render → write changed bytes → state + outbox → delivery queue.
- * The same function runs in the CLI (directories) and in the PublishFunction Lambda (S3).
+ * Publish: content store → normalize → per-article records → pages, archive and feeds → events → delivery queue.
+ * The same function runs in the CLI (directories), the dev server (named keys from the watcher) and the
+ * PublishFunction Lambda (S3, named keys from S3 events, a scheduled reconcile, a time budget).
  *
- * Crash safety: state caches (normalized articles, feed window) are validated by content hash, so
- * writing them early is harmless. Before its first output write a run leaves a marker in the state
- * (`publishing.json`); output files are written next, then the marker again with the run's events
- * (the outbox), then the manifest that records the files, then the events are handed to the
- * delivery queue, and only then is the marker removed. A run that finds a marker knows the output
- * may differ from the manifest: it re-renders and rewrites everything and re-hands the marker's
- * events. So a crash anywhere converges on the next run to the same files and the same event ids,
- * even if the content was reverted in between.
+ * The parts, in the order a run uses them (docs/ARCHITECTURE.md, "Data path"):
+ * - publish/plan.ts and publish/sources.ts: what to examine (a full reconcile, or the named keys);
+ * - publish/lock.ts: one writer at a time (a lease on the state store);
+ * - publish/journal.ts: the crash protocol (the in-progress record in `state.json`);
+ * - publish/run.ts: the phases of a run (sources in batches, render, handoff, finish);
+ * - publish/accept.ts: normalize, ownership of ids, rejections, the next record, its event;
+ * - publish/collections.ts: feed windows and the paged archive;
+ * - publish/state.ts, publish/source-index.ts: the records and the source index;
+ * - publish/migrate.ts: the release-1 state, adopted on first run.
+ *
+ * Guarantees: an unchanged rebuild writes nothing (not even the lease); identical input gives byte-identical
+ * files; events are handed out only after the files they describe; a crash, a failed write or an exhausted time
+ * budget at any point converges on the next run to the files and event ids of one uninterrupted run.
  */
-import type { Article, FeedEntry, IndexEntry, OutputFile, Site } from '../core/article.ts';
+import { randomUUID } from 'node:crypto';
+import type { Site } from '../core/article.ts';
 import { articleUrl, feedUrls } from '../core/article.ts';
-import { mapLimit } from '../core/concurrency.ts';
 import type { DeliveryQueue } from '../core/delivery.ts';
-import { diffArticles } from '../core/diff.ts';
-import { ConfigError, InvalidArticleError, WirefeedError } from '../core/errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import type { WebhookEvent } from '../core/events.ts';
-import { fanOut } from '../core/fan-out.ts';
 import { sha256 } from '../core/hash.ts';
 import { parseJsonBytes } from '../core/json.ts';
-import type { ArticleRecord, Manifest, SourceRecord } from '../core/manifest.ts';
-import { emptyManifest, MANIFEST_VERSION, parseManifest, serializeManifest } from '../core/manifest.ts';
-import { normalizeArticle } from '../core/normalize.ts';
-import type { Clock, ObjectInfo, ObjectStore } from '../core/ports.ts';
-import { RENDER_VERSION, renderArchivePage, renderArticlePage, renderFeeds } from '../core/render/index.ts';
+import { NORMALIZER_VERSION } from '../core/normalize.ts';
+import type { Clock, ObjectStore } from '../core/ports.ts';
+import { RENDER_VERSION } from '../core/render/index.ts';
 import { parseSite } from '../core/site.ts';
-import { MANIFEST_KEY, MARKER_KEY, SITE_KEY, SOURCE_PREFIX, WINDOW_KEY } from '../core/state-keys.ts';
-import { ArticleCache } from './article-cache.ts';
-import { SubscriberRepository } from './subscribers.ts';
+import { SITE_KEY } from '../core/state-keys.ts';
+import type { RejectedSource } from './publish/accept.ts';
+import { Collections, SITE_COLLECTION_ID } from './publish/collections.ts';
+import type { StateProblem } from './publish/handoff.ts';
+import { emptyHead, type Head, Journal, type RunState } from './publish/journal.ts';
+import { WriterLease } from './publish/lock.ts';
+import { hasLegacyState, migrateLegacyState } from './publish/migrate.ts';
+import { isEmptyPlan, type Plan, planRun } from './publish/plan.ts';
+import { type PublishProgress, RecordCache, Run, type RunTally } from './publish/run.ts';
+import { SourceIndex } from './publish/source-index.ts';
 
-const FEED_PATHS = ['feed.xml', 'atom.xml', 'feed.json'];
-const INDEX_PATH = 'index.html';
-/** Sources normalized and written per step; bounds memory on large corpora. */
-const CHUNK = 64;
-const IO_CONCURRENCY = 16;
+export type { RejectedSource } from './publish/accept.ts';
+export type { StateProblem } from './publish/handoff.ts';
+export type { PublishProgress } from './publish/run.ts';
+export { isSourceKey } from './publish/sources.ts';
 
 export interface PublishPorts {
   /** `site.json` at its root, article sources under `articles/`. */
@@ -46,46 +54,40 @@ export interface PublishPorts {
   readonly clock: Clock;
 }
 
-export interface PublishProgress {
-  readonly phase: 'normalize';
-  readonly done: number;
-  readonly total: number;
-}
-
-/**
- * What a long-lived process (the dev server) keeps between runs: the manifest it last read or wrote,
- * reused while the state's copy still has the same ETag, so a rebuild skips reading and parsing it.
- */
-export class PublishSession {
-  manifest: Manifest | undefined;
-  text: string | undefined;
-  etag: string | undefined;
-}
-
 export interface PublishOptions {
-  readonly session?: PublishSession;
+  /**
+   * Content keys that changed (named by S3 events or the file watcher; `site.json` among them is a site change):
+   * only these are examined. Without it the run is a full reconcile of the content store.
+   */
+  readonly changed?: readonly string[];
+  /** Time this call may take, by the ports' clock; when the work does not fit, the run checkpoints and stops. */
+  readonly budgetMs?: number;
+  /** Absolute deadline (ms since the epoch, by the ports' clock); the earlier of this and `budgetMs` applies. */
+  readonly deadline?: number;
   /** Overrides `siteUrl` from site.json (e.g. the CloudFront URL in AWS). */
   readonly siteUrl?: string;
   readonly onProgress?: (progress: PublishProgress) => void;
-}
-
-export interface RejectedSource {
-  readonly file: string;
-  readonly reason: string;
+  /** Length of the writer lease (default 2 minutes, renewed while the run works). */
+  readonly leaseMs?: number;
 }
 
 export interface PublishResult {
-  /** Articles published after this run. */
+  /** `incomplete`: the time budget ran out; the run is checkpointed and the next call continues it. */
+  readonly status: 'complete' | 'incomplete';
+  /** Articles published after this call. */
   readonly articles: number;
+  /** Rejected sources: every one after a full reconcile, those examined after a named-key run. */
   readonly rejected: readonly RejectedSource[];
-  /** Output paths written by this run. */
+  /** Output paths written by this call. */
   readonly written: readonly string[];
   /** Output files already published with identical bytes. */
   readonly unchanged: number;
-  /** Output paths deleted by this run. */
+  /** Output paths deleted by this call. */
   readonly deleted: readonly string[];
-  /** Change events this run produced (the outbox also re-hands any left pending by an interrupted run). */
+  /** Events handed to the delivery queue by this call (a continued run hands its events out when it finishes). */
   readonly events: readonly WebhookEvent[];
+  /** State objects that could not be used (e.g. an unreadable subscriber record); the run went on without them. */
+  readonly problems: readonly StateProblem[];
 }
 
 /** Reads and validates `site.json` from the content store. */
@@ -102,373 +104,175 @@ export async function loadSite(content: ObjectStore, siteUrl?: string): Promise<
   return parseSite(value, location, siteUrl);
 }
 
-async function loadManifest(
-  state: ObjectStore,
-  session: PublishSession | undefined,
-): Promise<{ manifest: Manifest; text: string | null }> {
-  if (session?.manifest !== undefined && session.text !== undefined) {
-    const head = await state.head(MANIFEST_KEY);
-    if (head !== null && head.etag === session.etag) return { manifest: session.manifest, text: session.text };
-  }
-  const object = await state.get(MANIFEST_KEY);
-  if (object === null) return { manifest: emptyManifest(), text: null };
-  const text = Buffer.from(object.body).toString('utf8');
-  const manifest = parseManifest(text, `${state.location}/${MANIFEST_KEY}`);
-  if (session !== undefined) Object.assign(session, { manifest, text, etag: object.etag });
-  return { manifest, text };
+/** Changes to examine: the union of those queued while another run worked and this call's; undefined = all. */
+function mergeChanges(later: Head['later'], changed: readonly string[] | undefined): readonly string[] | undefined {
+  if (later === 'reconcile' || changed === undefined) return undefined;
+  return [...new Set([...(later ?? []), ...changed])].sort();
 }
 
-interface Marker {
-  readonly started: string;
-  /** Events of the interrupted run, to hand out again (same ids). */
-  readonly pending: readonly WebhookEvent[];
-}
-
-async function readMarker(state: ObjectStore): Promise<Marker | null> {
-  const text = await readText(state, MARKER_KEY);
-  if (text === null) return null;
-  try {
-    const value = JSON.parse(text) as Partial<Marker>;
-    return { started: String(value.started), pending: Array.isArray(value.pending) ? value.pending : [] };
-  } catch {
-    // Torn by a crash mid-write: the run it marks wrote nothing it announced yet.
-    return { started: '', pending: [] };
-  }
-}
-
-async function writeMarker(state: ObjectStore, started: string, pending: readonly WebhookEvent[]): Promise<void> {
-  await state.put(MARKER_KEY, JSON.stringify({ started, pending }), { contentType: 'application/json' });
-}
-
-/** Newest first; ties broken by id so the order is total and deterministic. */
-function compareRecords(a: ArticleRecord, b: ArticleRecord): number {
-  if (a.published !== b.published) return a.published < b.published ? 1 : -1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-function entryOf(article: Article, record: ArticleRecord): FeedEntry {
-  return { article, published: record.published, updated: record.updated };
-}
-
-/** The index lists every article but needs only its headline fields, which the manifest keeps. */
-function headlineEntry(record: ArticleRecord): IndexEntry {
-  return { article: record, published: record.published, updated: record.updated };
-}
-
-/** True for a key under `articles/` that publish reads as a source (dot-files and `~` backups are not). */
-export function isSourceKey(key: string): boolean {
-  const name = key.slice(key.lastIndexOf('/') + 1);
-  return !name.startsWith('.') && !name.endsWith('~');
-}
-
-function maxIso(a: string, b: string): string {
-  return a > b ? a : b;
+function newRun(plan: Plan, head: Head, siteHash: string, now: Date): RunState {
+  const carried = head.adopted?.events ?? [];
+  return {
+    id: `${now.toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`,
+    started: now.toISOString(),
+    site: siteHash,
+    render: RENDER_VERSION,
+    normalizer: NORMALIZER_VERSION,
+    silent: head.adopted !== null,
+    forcePages: plan.forcePages,
+    workCount: plan.work.length,
+    work: null,
+    cursor: 0,
+    open: null,
+    batches: carried.length === 0 ? [] : [{ events: carried }],
+    spilled: [],
+    flushed: carried.length === 0 ? 0 : 1,
+    phase: 'sources',
+    feedsBefore: null,
+    handed: 0,
+  };
 }
 
 /** Publishes the content store to the output store; see the module comment for the guarantees. */
 export async function publish(ports: PublishPorts, options: PublishOptions = {}): Promise<PublishResult> {
-  const { content, output, state, clock } = ports;
-  const now = clock.now().toISOString();
+  const { content, state, clock } = ports;
+  const startedAt = clock.now().getTime();
+  const deadline = Math.min(
+    options.deadline ?? Number.POSITIVE_INFINITY,
+    options.budgetMs === undefined ? Number.POSITIVE_INFINITY : startedAt + options.budgetMs,
+  );
   const site = await loadSite(content, options.siteUrl);
   const siteHash = sha256(JSON.stringify(site));
-  const { manifest: previous, text: previousText } = await loadManifest(state, options.session);
+  const journal = new Journal(state);
+  let index = new SourceIndex(state);
+  let head = await journal.read();
+  const legacy = head === null && (await hasLegacyState(state));
+  const tally: RunTally = { written: [], deleted: [], events: [], rejected: new Map(), problems: [] };
+  let plan: Plan | null = null;
+  let complete = false;
 
-  // A site or renderer change re-renders everything; so does an output root that lost its files.
-  const marker = await readMarker(state);
-  let previousFiles = previous.files;
-  if (marker !== null) previousFiles = {};
-  if (Object.keys(previousFiles).length > 0 && (await output.head(INDEX_PATH)) === null) previousFiles = {};
-  const full =
-    previous.renderVersion !== RENDER_VERSION ||
-    previous.siteHash !== siteHash ||
-    Object.keys(previousFiles).length === 0;
-
-  const listed: ObjectInfo[] = [];
-  for await (const info of content.list(SOURCE_PREFIX)) if (isSourceKey(info.key)) listed.push(info);
-
-  const sources: Record<string, SourceRecord> = {};
-  const records: Record<string, ArticleRecord> = {};
-  const owner = new Map<string, string>(); // article id → source key
-  const rejected: RejectedSource[] = [];
-  const changed: ObjectInfo[] = [];
-  const cache = new ArticleCache(state);
-
-  for (const info of listed) {
-    const { key } = info;
-    const before = previous.sources[key];
-    // Same size and modification time as recorded: unchanged without reading the bytes (a directory
-    // store hashes only when asked for the ETag); otherwise the ETag (MD5) decides.
-    const modified = info.lastModified.getTime();
-    const sameStat = before?.size === info.size && before.modified === modified;
-    if (!full && before !== undefined && (sameStat || before.etag === info.etag)) {
-      sources[key] = sameStat ? before : { ...before, size: info.size, modified };
-      if (before.error !== undefined) rejected.push({ file: key, reason: before.error });
-      const record = before.id === null ? undefined : previous.articles[before.id];
-      if (record !== undefined && !owner.has(record.id)) {
-        records[record.id] = record;
-        owner.set(record.id, key);
-      }
-    } else {
-      changed.push(info);
+  // A look without the lease: a run with nothing to do writes nothing, not even the lease.
+  if (!legacy && head?.run == null && head?.later == null) {
+    plan = await planRun({ ...ports, index, head: head ?? emptyHead(), siteHash, changed: options.changed });
+    if (isEmptyPlan(plan) && plan.refreshed.length === 0) {
+      return summarize(head ?? emptyHead(), index, tally, 'complete', plan.complete);
     }
   }
 
-  let markerWritten = marker !== null;
-  const markOutputDirty = async (): Promise<void> => {
-    if (markerWritten) return;
-    await writeMarker(state, now, []);
-    markerWritten = true;
-  };
-  const writtenFiles: Record<string, string> = { ...previousFiles };
-  const written: string[] = [];
-  const writeIfChanged = async (file: OutputFile): Promise<void> => {
-    const hash = sha256(file.body);
-    if (writtenFiles[file.path] === hash) return;
-    await markOutputDirty();
-    await output.put(file.path, file.body, { contentType: file.contentType, cacheControl: file.cacheControl });
-    writtenFiles[file.path] = hash;
-    written.push(file.path);
-  };
-
-  // Freshly normalized articles that may belong in the feed window (the newest `itemLimit`).
-  let fresh: { article: Article; record: ArticleRecord }[] = [];
-  let contentChanged = false;
-
-  for (let start = 0; start < changed.length; start += CHUNK) {
-    const chunk = changed.slice(start, start + CHUNK);
-    const results = await mapLimit(chunk, IO_CONCURRENCY, async ({ key }) => {
-      const object = await content.get(key);
-      if (object === null) return { key, fingerprint: null, error: 'disappeared while publishing' };
-      const fingerprint = { etag: object.etag, size: object.size, modified: object.lastModified.getTime() };
-      try {
-        return { key, fingerprint, article: normalizeArticle(object.body, { path: key }) };
-      } catch (error) {
-        if (error instanceof InvalidArticleError) return { key, fingerprint, error: error.reason };
-        throw error;
-      }
-    });
-
-    const accepted: { article: Article; record: ArticleRecord }[] = [];
-    for (const result of results) {
-      const before = previous.sources[result.key];
-      if (result.article === undefined) {
-        // Rejected: the last good version (if any) stays published.
-        const reason = result.error ?? 'rejected';
-        rejected.push({ file: result.key, reason });
-        if (result.fingerprint !== null) {
-          sources[result.key] = { ...result.fingerprint, id: before?.id ?? null, error: reason };
-        }
-        const kept = before?.id == null ? undefined : previous.articles[before.id];
-        if (kept !== undefined && !owner.has(kept.id)) {
-          records[kept.id] = kept;
-          owner.set(kept.id, result.key);
-        }
-        continue;
-      }
-      const article = result.article;
-      const holder = owner.get(article.id);
-      if (holder !== undefined) {
-        const reason = `duplicate article id "${article.id}" (already published from ${holder})`;
-        rejected.push({ file: result.key, reason });
-        sources[result.key] = { ...(result.fingerprint ?? { etag: '' }), id: null, error: reason };
-        continue;
-      }
-      const prior = previous.articles[article.id];
-      const firstSeen = prior?.firstSeen ?? now;
-      const published = article.published ?? firstSeen;
-      const same = prior !== undefined && prior.contentHash === article.contentHash;
-      const updated = maxIso(
-        article.updated ?? (same ? prior.updated : prior === undefined ? published : now),
-        published,
-      );
-      const record: ArticleRecord = {
-        ...(prior?.cache === undefined ? {} : { cache: prior.cache }),
-        id: article.id,
-        source: result.key,
-        contentHash: article.contentHash,
-        firstSeen,
-        published,
-        updated,
-        title: article.title,
-        summary: article.summary,
-        authors: article.authors,
-        category: article.category,
-      };
-      if (!same) contentChanged = true;
-      records[article.id] = record;
-      owner.set(article.id, result.key);
-      sources[result.key] = { ...(result.fingerprint ?? { etag: '' }), id: article.id };
-      accepted.push({ article, record });
-    }
-
-    const toCache = accepted.filter(
-      ({ article }) => full || previous.articles[article.id]?.contentHash !== article.contentHash,
-    );
-    if (toCache.length > 0) {
-      const chunkKey = await cache.write(toCache.map(({ article }) => article));
-      for (const entry of toCache) {
-        entry.record = { ...entry.record, cache: chunkKey };
-        records[entry.record.id] = entry.record;
-      }
-    }
-    await mapLimit(accepted, IO_CONCURRENCY, async ({ article, record }) => {
-      await writeIfChanged(renderArticlePage(site, entryOf(article, record)));
-    });
-
-    fresh = [...fresh, ...accepted].sort((a, b) => compareRecords(a.record, b.record)).slice(0, site.itemLimit);
-    options.onProgress?.({ phase: 'normalize', done: Math.min(start + CHUNK, changed.length), total: changed.length });
-  }
-
-  const removedIds = Object.keys(previous.articles).filter((id) => !(id in records));
-  const anythingChanged = full || contentChanged || removedIds.length > 0;
-
-  let windowArticles: Article[] | null = null;
-  const windowCache: { text?: string | null } = {};
-  let feedsChanged = false;
-  const deleted: string[] = [];
-  if (anythingChanged) {
-    const ordered = Object.values(records).sort(compareRecords);
-    const windowRecords = ordered.slice(0, site.itemLimit);
-    windowArticles = await loadWindow(state, content, cache, windowRecords, fresh, windowCache);
-    const entries = windowRecords.map((record, i) => entryOf(windowArticles?.[i] as Article, record));
-    const feedFiles = renderFeeds(site, entries);
-    for (const file of feedFiles) await writeIfChanged(file);
-    // Compared with the manifest, not the output root: re-publishing a wiped root announces nothing.
-    feedsChanged = FEED_PATHS.some((path) => writtenFiles[path] !== previous.files[path]);
-    await writeIfChanged(
-      renderArchivePage(site, {
-        number: 1,
-        entries: ordered.map(headlineEntry),
-        older: null,
-        newer: null,
-        at: 'index',
-      }),
-    );
-    // Pages go only after the feeds stop linking to them.
-    for (const id of removedIds) {
-      const path = `articles/${id}.html`;
-      await markOutputDirty();
-      await output.delete(path);
-      delete writtenFiles[path];
-      deleted.push(path);
-    }
-  }
-
-  const urls = feedUrls(site);
-  const feedFilesHash = feedsChanged ? sha256(FEED_PATHS.map((p) => writtenFiles[p] ?? '').join('\n')) : null;
-  const events = diffArticles(previous.articles, records, {
-    feeds: urls,
-    articleUrl: (id) => articleUrl(site, id),
-    timestamp: now,
-    feedFilesHash,
+  const lease = await WriterLease.acquire(state, {
+    clock,
+    ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
   });
-
-  const carried = marker?.pending ?? [];
-  const carriedIds = new Set(carried.map((e) => e.id));
-  const pending = [...carried, ...events.filter((e) => !carriedIds.has(e.id))];
-  if (events.length > 0) {
-    await writeMarker(state, now, pending);
-    markerWritten = true;
+  let status: PublishResult['status'] = 'complete';
+  try {
+    const seen = journal.etag;
+    head = await journal.read();
+    if (head === null && legacy)
+      head = await migrateLegacyState({ state, content, journal, siteHash, now: clock.now() });
+    head ??= emptyHead();
+    // Another run finished or started between the look and the lease: plan again from what it left.
+    if (journal.etag !== seen || head.run !== null || head.later !== null) {
+      plan = null;
+      index = new SourceIndex(state);
+    }
+    let changed: readonly string[] | undefined = options.changed;
+    if (head.run !== null) {
+      // This call's changes wait until the run in progress has finished.
+      const queued = mergeChanges(head.later, options.changed);
+      head.later = queued === undefined ? 'reconcile' : [...queued];
+    } else if (head.later !== null) {
+      changed = mergeChanges(head.later, options.changed);
+      head.later = null;
+    }
+    const records = new RecordCache(state);
+    const collections = new Collections(state, site);
+    const outOfTime = (estimateMs: number) => clock.now().getTime() + estimateMs >= deadline;
+    for (;;) {
+      const fresh = head.run === null;
+      if (head.run === null) {
+        plan ??= await planRun({ ...ports, index, head, siteHash, changed });
+        complete = plan.complete;
+        for (const [key, entry] of plan.refreshed) index.set(key, entry);
+        if (isEmptyPlan(plan) && head.adopted === null) {
+          if (index.dirty) await index.flush();
+          break;
+        }
+        const run = newRun(plan, head, siteHash, clock.now());
+        head.run = { ...run, work: await journal.storeWork(run.id, plan.work) };
+        head.adopted = null;
+      }
+      const run = new Run(
+        {
+          ...ports,
+          site,
+          journal,
+          head,
+          index,
+          collections,
+          records,
+          lease,
+          events: { feeds: feedUrls(site), articleUrl: (id) => articleUrl(site, id), timestamp: head.run.started },
+          normalizer: NORMALIZER_VERSION,
+          tally,
+          outOfTime,
+          ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+        },
+        head.run,
+        fresh,
+      );
+      if (!(await run.phases())) {
+        status = 'incomplete';
+        break;
+      }
+      // A reconcile also clears page versions that edits and interrupted checkpoints left behind.
+      if (complete) {
+        await collections.collectGarbage([SITE_COLLECTION_ID]);
+        await journal.forgetOthers(head.run?.id ?? null);
+      }
+      plan = null;
+      if (head.later === null) break;
+      changed = head.later === 'reconcile' ? undefined : head.later;
+      head.later = null;
+      if (outOfTime(0)) {
+        head.later = changed === undefined ? 'reconcile' : [...changed];
+        await journal.write(head);
+        status = 'incomplete';
+        break;
+      }
+    }
+  } finally {
+    await lease.release();
   }
-  const next: Manifest = {
-    version: MANIFEST_VERSION,
-    renderVersion: RENDER_VERSION,
-    siteHash,
-    sources,
-    articles: records,
-    files: writtenFiles,
-  };
+  return summarize(head, index, tally, status, complete);
+}
 
-  if (windowArticles !== null) {
-    const body = JSON.stringify(windowArticles);
-    const before = windowCache.text === undefined ? await readText(state, WINDOW_KEY) : windowCache.text;
-    if (body !== before) await state.put(WINDOW_KEY, body, { contentType: 'application/json' });
+function summarize(
+  head: Head,
+  index: SourceIndex,
+  tally: RunTally,
+  status: PublishResult['status'],
+  complete: boolean,
+): PublishResult {
+  let rejected: RejectedSource[];
+  if (complete) {
+    rejected = [];
+    for (const [file, entry] of index.entries())
+      if (entry.error !== undefined) rejected.push({ file, reason: entry.error });
+  } else {
+    rejected = [...tally.rejected].map(([file, reason]) => ({ file, reason }));
   }
-  // Nothing new to record (the common unchanged rebuild): skip serializing a manifest of every article.
-  const sameAsBefore =
-    changed.length === 0 &&
-    !anythingChanged &&
-    previousText !== null &&
-    previousFiles === previous.files &&
-    listed.length === Object.keys(previous.sources).length &&
-    listed.every(({ key }) => sources[key] === previous.sources[key]);
-  const serialized = sameAsBefore ? previousText : serializeManifest(next);
-  if (serialized !== previousText) {
-    const put = await state.put(MANIFEST_KEY, serialized, { contentType: 'application/json' });
-    if (options.session !== undefined)
-      Object.assign(options.session, { manifest: next, text: serialized, etag: put.etag });
-  }
-
-  if (pending.length > 0) {
-    const subscribers = await new SubscriberRepository(state).list();
-    const jobs = fanOut(pending, subscribers, clock.now());
-    if (jobs.length > 0) await ports.queue.enqueue(jobs);
-  }
-  if (markerWritten) await state.delete(MARKER_KEY);
-  // Only after the manifest stopped pointing at them.
-  if (anythingChanged) await cache.collect(Object.values(records));
-
+  rejected.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const written = [...new Set(tally.written)];
+  const deleted = [...new Set(tally.deleted)];
+  const total = head.articles + head.collectionFiles;
   return {
-    articles: Object.keys(records).length,
+    status,
+    articles: head.articles,
     rejected,
     written,
-    unchanged: Object.keys(writtenFiles).length - written.length,
+    unchanged: Math.max(0, total - written.length),
     deleted,
-    events,
+    events: tally.events,
+    problems: tally.problems,
   };
-}
-
-async function readText(store: ObjectStore, key: string): Promise<string | null> {
-  const object = await store.get(key);
-  return object === null ? null : Buffer.from(object.body).toString('utf8');
-}
-
-/**
- * Full articles for the feed window, in window order: freshly normalized ones, else the previous
- * window, else the per-article cache — each accepted only when its content hash matches the record.
- */
-async function loadWindow(
-  state: ObjectStore,
-  content: ObjectStore,
-  cache: ArticleCache,
-  windowRecords: readonly ArticleRecord[],
-  fresh: readonly { article: Article }[],
-  windowCache: { text?: string | null },
-): Promise<Article[]> {
-  const known = new Map<string, Article>();
-  for (const { article } of fresh) known.set(article.id, article);
-  const missing = () => windowRecords.filter((r) => known.get(r.id)?.contentHash !== r.contentHash);
-  if (missing().length > 0) {
-    windowCache.text = await readText(state, WINDOW_KEY);
-    if (windowCache.text !== null) {
-      try {
-        for (const article of JSON.parse(windowCache.text) as Article[]) {
-          if (!known.has(article.id)) known.set(article.id, article);
-        }
-      } catch {
-        // A damaged window cache is only a cache: the per-article cache below fills the gaps.
-      }
-    }
-  }
-  for (const [id, article] of await cache.getMany(missing())) known.set(id, article);
-  await mapLimit(missing(), IO_CONCURRENCY, async (record) => {
-    const source = await content.get(record.source);
-    const renormalized = source === null ? null : safeNormalize(source.body, record.source);
-    if (renormalized?.contentHash !== record.contentHash) {
-      throw new WirefeedError(
-        `${state.location}: the cached article "${record.id}" is missing or stale and ${record.source} no longer reproduces it`,
-      );
-    }
-    known.set(record.id, renormalized);
-  });
-  return windowRecords.map((r) => known.get(r.id) as Article);
-}
-
-function safeNormalize(body: Uint8Array, path: string): Article | null {
-  try {
-    return normalizeArticle(body, { path });
-  } catch (error) {
-    if (error instanceof InvalidArticleError) return null;
-    throw error;
-  }
 }

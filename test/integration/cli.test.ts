@@ -80,7 +80,14 @@ describe('wirefeed build', () => {
       deleted: [],
       events: [{ type: 'article.published', id: 'good', eventId: expect.stringMatching(/^evt_/) }],
     });
-    expect(summary.written.sort()).toEqual(['articles/good.html', 'atom.xml', 'feed.json', 'feed.xml', 'index.html']);
+    expect(summary.written.sort()).toEqual([
+      'archive/1.html',
+      'articles/good.html',
+      'atom.xml',
+      'feed.json',
+      'feed.xml',
+      'index.html',
+    ]);
 
     await ws.remove('bad.md');
     const again = capture(ws.root);

@@ -93,13 +93,17 @@ describe('publish survives a failure at any write', () => {
     const child = fileURLToPath(new URL('./publish-kill-child.ts', import.meta.url));
     const cli = join(process.cwd(), 'bin/wirefeed.mjs');
     const run = (args: string[]) =>
-      new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }>((resolve) => {
-        const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+      new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
+        const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';
+        let stderr = '';
         proc.stdout.on('data', (chunk: Buffer) => {
           stdout += chunk.toString();
         });
-        proc.on('exit', (code, signal) => resolve({ code, signal, stdout }));
+        proc.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        proc.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
       });
     const build = (dir: string) =>
       run([
@@ -146,7 +150,8 @@ describe('publish survives a failure at any write', () => {
         try {
           const killed = await run(['--import', 'tsx', child, dir, String(n)]);
           expect(killed.signal, `killed before write ${n}`).toBe('SIGKILL');
-          expect((await build(dir)).code, `build after a kill before write ${n}`).toBe(0);
+          const rebuilt = await build(dir);
+          expect(rebuilt.code, `build after a kill before write ${n}: ${rebuilt.stderr}`).toBe(0);
           expect(await readTree(join(dir, 'public')), `after a kill before write ${n}`).toEqual(expectedFiles);
           expect(await handed(dir), `after a kill before write ${n}`).toEqual(expectedEvents);
         } finally {

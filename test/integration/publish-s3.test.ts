@@ -81,7 +81,11 @@ describe('publishing to S3 (s3rver over HTTP, real SDK)', () => {
     expect(summary.events).toEqual([]);
     expect(summary.written).toEqual([]);
     expect(writes()).toBe(0);
-    expect(s3.requests.length).toBeLessThanOrEqual(3);
+    // The root state, site.json, the content listing, the front page, the index listing and its shards (one per source here).
+    expect(s3.requests.length).toBeLessThanOrEqual(5 + 2);
+    expect(
+      s3.requests.filter((r) => r.kind === 'GetObject' && r.path.includes('/sources/')).length,
+    ).toBeLessThanOrEqual(2);
   });
 
   it('announces add, edit, whitespace-only edit and delete exactly, writing only what changed', async () => {
@@ -89,6 +93,7 @@ describe('publishing to S3 (s3rver over HTTP, real SDK)', () => {
     let r = await build();
     expect(r.summary.events.map((e) => `${e.type} ${e.id}`)).toEqual(['article.published gamma']);
     expect(r.summary.written.sort()).toEqual([
+      'archive/1.html',
       'articles/gamma.html',
       'atom.xml',
       'feed.json',
@@ -105,7 +110,12 @@ describe('publishing to S3 (s3rver over HTTP, real SDK)', () => {
     r = await build();
     expect(r.summary.events).toEqual([]);
     expect(r.summary.written).toEqual([]);
-    expect(s3.count('DeleteObject') + s3.count('PutObject')).toBeLessThanOrEqual(1); // the source's new fingerprint
+    // The source's new fingerprint (one index shard), inside the writer lease (taken and released).
+    expect(s3.requests.filter((r) => r.kind === 'PutObject').map((r) => r.path.split('?')[0])).toEqual([
+      '/state/wf/lock.json',
+      expect.stringMatching(/^\/state\/wf\/sources\/[0-9a-f]{2}\.json$/),
+    ]);
+    expect(s3.count('DeleteObject')).toBe(1); // the lease
 
     await ws.remove('beta.md');
     s3.resetCounts();

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
-import { MANIFEST_KEY, MARKER_KEY } from '../../functions/core/state-keys.ts';
+import { LOCK_KEY, STATE_KEY } from '../../functions/core/state-keys.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { CountingStore } from '../helpers/counting-store.ts';
 import { markdownArticle, TEST_SITE, Workspace } from '../helpers/workspace.ts';
@@ -25,6 +25,7 @@ describe('publish to directories', () => {
     expect(result.articles).toBe(2);
     const files = await ws.outputFiles();
     expect(Object.keys(files).sort()).toEqual([
+      'archive/1.html',
       'articles/alpha.html',
       'articles/beta.html',
       'atom.xml',
@@ -169,6 +170,7 @@ describe('publish to directories', () => {
     const again = await ws.publish();
     expect(again.events).toEqual([]);
     expect(Object.keys(await ws.outputFiles()).sort()).toEqual([
+      'archive/1.html',
       'articles/alpha.html',
       'atom.xml',
       'feed.json',
@@ -177,7 +179,7 @@ describe('publish to directories', () => {
     ]);
   });
 
-  it('hands each event to every matching subscriber once, then removes its in-progress marker', async () => {
+  it('hands each event to every matching subscriber once, then forgets the run and releases the lease', async () => {
     const state = new FsStore(ws.stateDir);
     const subscribers = new SubscriberRepository(state);
     const all = await subscribers.add('http://127.0.0.1:9/all', { allowPrivateTargets: true, now: ws.clock.now() });
@@ -198,9 +200,10 @@ describe('publish to directories', () => {
     expect(ws.queue.jobs.filter((j) => j.subscriberId === onlyDeleted.id).map((j) => j.event.type)).toEqual([
       'article.deleted',
     ]);
-    // Handed over: the run's in-progress marker (its outbox) is gone.
-    expect(await state.head(MARKER_KEY)).toBeNull();
-    expect(await state.head(MANIFEST_KEY)).not.toBeNull();
+    // Handed over: no run in progress, no lease held.
+    const head = JSON.parse(Buffer.from((await state.get(STATE_KEY))?.body ?? []).toString('utf8'));
+    expect(head.run).toBeNull();
+    expect(await state.head(LOCK_KEY)).toBeNull();
   });
 
   it('restores the published files when content is reverted after a build that crashed mid-way', async () => {
@@ -229,24 +232,5 @@ describe('publish to directories', () => {
     await ws.write('alpha.md', markdownArticle('Alpha', 'Original body.'));
     await ws.publish();
     expect(await ws.outputFiles()).toEqual(original);
-  });
-
-  it('reuses a session manifest only while the state still holds it', async () => {
-    const { publish, PublishSession } = await import('../../functions/pipeline/publish.ts');
-    const session = new PublishSession();
-    await ws.write('alpha.md', markdownArticle('Alpha', 'Body.'));
-    await publish(ws.stores(), { session });
-    expect(session.manifest?.articles.alpha).toBeDefined();
-
-    // Another process publishes in between: the session's copy is stale and must not be trusted.
-    await ws.write('beta.md', markdownArticle('Beta', 'Body.'));
-    await publish(ws.stores());
-    await ws.write('gamma.md', markdownArticle('Gamma', 'Body.'));
-    const result = await publish(ws.stores(), { session });
-    expect(eventsOf(result)).toEqual(['article.published gamma', 'feed.updated']);
-
-    const unchanged = await publish(ws.stores(), { session });
-    expect(unchanged.events).toEqual([]);
-    expect(unchanged.written).toEqual([]);
   });
 });

@@ -17,6 +17,7 @@ const article = (id: string, type: 'article.published' | 'article.updated' | 'ar
     updated: '2024-05-01T00:00:00.000Z',
     authors: [],
     category: null,
+    version: 1,
     feeds,
   },
 });

@@ -1,0 +1,180 @@
+/**
+ * The per-article and per-source state records (docs/ARCHITECTURE.md, "State keys"), with their validation. Pure:
+ * the pipeline reads and writes them through the state store; a record that is not what wirefeed wrote is a
+ * StateError naming its key, never a guess.
+ */
+import type { Article } from './article.ts';
+import { StateError } from './errors.ts';
+import { isSlug } from './normalize/slug.ts';
+
+/** Version of the record formats below; a record of another format is migrated or refused, never misread. */
+export const RECORD_FORMAT = 2;
+
+interface RecordBase {
+  readonly format: typeof RECORD_FORMAT;
+  readonly id: string;
+  /** Hash of the content last announced (the deleted content, for a tombstone). */
+  readonly contentHash: string;
+  /** 1 at the first announcement, +1 at every announced content change; kept across delete and restore. */
+  readonly version: number;
+  /** The first time wirefeed saw this id; kept for good, tombstones included. */
+  readonly firstSeen: string;
+  /** Resolved publication date (the source's date, else firstSeen), ISO 8601 UTC. */
+  readonly published: string;
+  /** Resolved update date (the source's `updated`, else the run that last changed the content), ISO 8601 UTC. */
+  readonly updated: string;
+  /** Other sources that claim this id, waiting to take over when the owner goes (sorted). */
+  readonly claimants: readonly string[];
+}
+
+/** A published article. */
+export interface LiveRecord extends RecordBase {
+  readonly state: 'live';
+  /** The source key that owns the id. */
+  readonly source: string;
+  /** NORMALIZER_VERSION that produced `article`; another value means "re-normalize silently when next seen". */
+  readonly normalizer: string;
+  /** Ids of the collections the article belongs to (e.g. `site`). */
+  readonly collections: readonly string[];
+  readonly article: Article;
+}
+
+/** A deleted article: what a restore needs to keep its identity (first-seen date, version). */
+export interface Tombstone extends RecordBase {
+  readonly state: 'deleted';
+}
+
+export type ArticleRecord = LiveRecord | Tombstone;
+
+/** What an event says of an article besides its id and dates. */
+export type Headline = Pick<Article, 'title' | 'summary' | 'authors' | 'category'>;
+
+/** A record as the journal keeps it before a batch changes it: the article reduced to its headline. */
+export type RecordImage = (Omit<LiveRecord, 'article'> & { readonly article: Headline }) | Tombstone;
+
+/** The journal's image of a record. */
+export function imageOf(record: ArticleRecord): RecordImage {
+  if (record.state === 'deleted') return record;
+  const { title, summary, authors, category } = record.article;
+  return { ...record, article: { title, summary, authors, category } };
+}
+
+/** What the source index remembers of one source key. */
+export interface SourceEntry {
+  /** The store's revision when last read: equal means unchanged without reading the bytes. */
+  readonly revision: string;
+  /** ETag (MD5) of the bytes when last read. */
+  readonly etag: string;
+  /** The article id it claims (its last good version's, when it is rejected now), or null. */
+  readonly id: string | null;
+  /** Why it is rejected, when it is (invalid, a duplicate id, unreadable). */
+  readonly error?: string;
+}
+
+function fail(location: string, key: string, reason: string): never {
+  throw new StateError(`${location}/${key}`, key, reason);
+}
+
+function parseJson(text: string, location: string, key: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new StateError(`${location}/${key}`, key, `${what} is not valid JSON (truncated or damaged)`, {
+      cause: error,
+    });
+  }
+}
+
+type Checker = (value: unknown) => boolean;
+const isString: Checker = (v) => typeof v === 'string';
+const isIso: Checker = (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+const isStringArray: Checker = (v) => Array.isArray(v) && v.every(isString);
+const isPositiveInteger: Checker = (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+const isNullableString: Checker = (v) => v === null || typeof v === 'string';
+
+/** Names the first field of `value` that fails its check, or null when all pass. */
+function badField(value: Record<string, unknown>, checks: Readonly<Record<string, Checker>>): string | null {
+  for (const [field, check] of Object.entries(checks)) if (!check(value[field])) return field;
+  return null;
+}
+
+const BASE_CHECKS: Readonly<Record<string, Checker>> = {
+  id: (v) => typeof v === 'string' && isSlug(v),
+  contentHash: isString,
+  version: isPositiveInteger,
+  firstSeen: isIso,
+  published: isIso,
+  updated: isIso,
+  claimants: isStringArray,
+};
+
+const ARTICLE_CHECKS: Readonly<Record<string, Checker>> = {
+  id: isString,
+  title: isString,
+  summary: isString,
+  keyPoints: isStringArray,
+  authors: isStringArray,
+  category: isNullableString,
+  tags: isStringArray,
+  published: isNullableString,
+  updated: isNullableString,
+  body: (v) => Array.isArray(v) && v.every((b) => typeof b === 'object' && b !== null && typeof b.type === 'string'),
+  dropped: isStringArray,
+  contentHash: isString,
+  source: isString,
+  format: isString,
+  draft: (v) => typeof v === 'boolean',
+  image: (v) => v === null || (typeof v === 'object' && typeof (v as { src?: unknown }).src === 'string'),
+  assets: isStringArray,
+  canonicalUrl: isNullableString,
+  lang: isNullableString,
+};
+
+/**
+ * Parses and validates `records/<id>.json`. Unknown extra fields are kept (a newer normalizer may add article
+ * fields); a missing or mistyped field is a StateError naming the key and the field.
+ */
+export function parseArticleRecord(text: string, location: string, key: string): ArticleRecord {
+  const value = parseJson(text, location, key, 'article record');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail(location, key, 'article record is not a JSON object');
+  }
+  const record = value as Record<string, unknown>;
+  if (record.format !== RECORD_FORMAT) {
+    return fail(location, key, `article record has format ${JSON.stringify(record.format)}, expected ${RECORD_FORMAT}`);
+  }
+  const base = badField(record, BASE_CHECKS);
+  if (base !== null) return fail(location, key, `article record has a missing or invalid "${base}"`);
+  if (record.state === 'deleted') return record as unknown as Tombstone;
+  if (record.state !== 'live') return fail(location, key, 'article record has a missing or invalid "state"');
+  const live = badField(record, {
+    source: isString,
+    normalizer: isString,
+    collections: isStringArray,
+    article: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  });
+  if (live !== null) return fail(location, key, `article record has a missing or invalid "${live}"`);
+  const articleField = badField(record.article as Record<string, unknown>, ARTICLE_CHECKS);
+  if (articleField !== null) {
+    return fail(location, key, `article record has a missing or invalid "article.${articleField}"`);
+  }
+  if ((record.article as Article).id !== record.id) {
+    return fail(location, key, 'article record holds an article with another id');
+  }
+  return record as unknown as LiveRecord;
+}
+
+/** Serializes a record (one line of JSON and a newline). */
+export function serializeRecord(record: ArticleRecord): string {
+  return `${JSON.stringify(record)}\n`;
+}
+
+/** Validates one entry of a source-index shard; null with the reason when it is not one. */
+export function checkSourceEntry(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'is not an object';
+  const entry = value as Record<string, unknown>;
+  const field = badField(entry, { revision: isString, etag: isString, id: isNullableString });
+  if (field !== null) return `has a missing or invalid "${field}"`;
+  if (entry.error !== undefined && typeof entry.error !== 'string') return 'has an invalid "error"';
+  return null;
+}

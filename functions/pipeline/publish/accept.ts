@@ -1,0 +1,376 @@
+/**
+ * Accept: one batch of source keys → normalized articles → who owns each id → the next record of every id the
+ * batch touches, with its event, its collection changes and its page. Reads only; the caller journals the outcome
+ * and then writes it (docs/ARCHITECTURE.md, "A batch").
+ *
+ * Identity rules:
+ * - an id is owned by one source; a second source claiming it is rejected as a duplicate and remembered as a
+ *   claimant, and when the owner goes (deleted, or now claims another id) the claimant with the smallest key takes
+ *   over, in the same batch, so the article is updated (or unchanged), never deleted and re-published;
+ * - a rejected owner (an unusable edit) keeps its last good version published;
+ * - a deleted article leaves a tombstone that keeps its first-seen date and version, so a restored article keeps
+ *   its place in the feeds and announces a new version;
+ * - a record normalized by another NORMALIZER_VERSION whose source bytes did not change is re-normalized silently:
+ *   same version, same `updated`, no event.
+ */
+
+import type { ArchiveEntry, SortKey } from '../../core/archive.ts';
+import type { Article } from '../../core/article.ts';
+import { mapLimit } from '../../core/concurrency.ts';
+import { changeEvent, type EventContext } from '../../core/diff.ts';
+import { InvalidArticleError } from '../../core/errors.ts';
+import type { WebhookEvent } from '../../core/events.ts';
+import { normalizeArticle } from '../../core/normalize.ts';
+import type { ObjectStore } from '../../core/ports.ts';
+import {
+  type ArticleRecord,
+  imageOf,
+  type LiveRecord,
+  RECORD_FORMAT,
+  type RecordImage,
+  type SourceEntry,
+  type Tombstone,
+} from '../../core/records.ts';
+import { toUtcIso } from '../../core/render/entries.ts';
+import type { SourceIndex } from './source-index.ts';
+import { type Fingerprint, readSource } from './sources.ts';
+import { IO_CONCURRENCY } from './state.ts';
+
+/** A change of one article in one collection (see core/archive.ts). */
+export interface CollectionDelta {
+  readonly collection: string;
+  readonly id: string;
+  readonly before: SortKey | null;
+  readonly after: ArchiveEntry | null;
+}
+
+export interface RejectedSource {
+  readonly file: string;
+  readonly reason: string;
+}
+
+/** Reads records through an in-run cache, so a record this run wrote is not read back. */
+export interface RecordSource {
+  get(id: string): Promise<ArticleRecord | null>;
+}
+
+export interface AcceptContext {
+  readonly content: ObjectStore;
+  readonly index: SourceIndex;
+  readonly records: RecordSource;
+  readonly events: EventContext;
+  /** Time of the run (of the first run of a continued sequence): first-seen and update dates. */
+  readonly now: string;
+  readonly normalizer: string;
+  /** The collections an article belongs to. */
+  readonly collectionsOf: (article: Article) => readonly string[];
+}
+
+/** Everything a batch decided, before anything is written. */
+export interface BatchOutcome {
+  /** Every source key examined (the batch's own and the claimants read to settle ownership). */
+  readonly keys: readonly string[];
+  /** The record of every id the batch touches, as it was before (the journal's pre-images). */
+  readonly before: Readonly<Record<string, RecordImage | null>>;
+  /** Records to write. */
+  readonly records: readonly ArticleRecord[];
+  /** Live records whose page must be (re)written. */
+  readonly pages: readonly LiveRecord[];
+  /** Ids whose page must be deleted. */
+  readonly removedPages: readonly string[];
+  readonly index: readonly (readonly [string, SourceEntry | null])[];
+  readonly events: readonly WebhookEvent[];
+  readonly deltas: readonly CollectionDelta[];
+  readonly rejected: readonly RejectedSource[];
+  /** Change of the number of live articles (from the journal's view of the records). */
+  readonly liveDelta: number;
+}
+
+type Claim =
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'rejected'; readonly fingerprint: Fingerprint; readonly reason: string }
+  | { readonly kind: 'claims'; readonly fingerprint: Fingerprint; readonly article: Article };
+
+async function claimOf(content: ObjectStore, key: string): Promise<Claim> {
+  const read = await readSource(content, key);
+  if (read.state === 'missing') return { kind: 'missing' };
+  if (read.state === 'unreadable') return { kind: 'rejected', fingerprint: read.fingerprint, reason: read.reason };
+  try {
+    return { kind: 'claims', fingerprint: read.fingerprint, article: normalizeArticle(read.body, { path: key }) };
+  } catch (error) {
+    if (error instanceof InvalidArticleError) {
+      return { kind: 'rejected', fingerprint: read.fingerprint, reason: error.reason };
+    }
+    throw error;
+  }
+}
+
+function byKey(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function maxIso(a: string, b: string): string {
+  return a > b ? a : b;
+}
+
+/** The archive entry of a live record (or of its journal image). */
+export function archiveEntryOf(record: LiveRecord | (RecordImage & { state: 'live' })): ArchiveEntry {
+  const { article } = record;
+  return {
+    id: record.id,
+    published: record.published,
+    title: article.title,
+    summary: article.summary,
+    authors: article.authors,
+    updated: record.updated,
+    contentHash: record.contentHash,
+  };
+}
+
+function sameEntry(a: ArchiveEntry, b: ArchiveEntry): boolean {
+  return (
+    a.published === b.published &&
+    a.updated === b.updated &&
+    a.contentHash === b.contentHash &&
+    a.title === b.title &&
+    a.summary === b.summary &&
+    a.authors.length === b.authors.length &&
+    a.authors.every((name, i) => name === b.authors[i])
+  );
+}
+
+/** Collection changes between two states of one id. */
+export function deltasBetween(before: RecordImage | null, after: ArticleRecord | null): CollectionDelta[] {
+  const was = before?.state === 'live' ? before : null;
+  const now = after?.state === 'live' ? after : null;
+  const names = new Set([...(was?.collections ?? []), ...(now?.collections ?? [])]);
+  const deltas: CollectionDelta[] = [];
+  for (const collection of [...names].sort()) {
+    const from = was?.collections.includes(collection) ? was : null;
+    const to = now?.collections.includes(collection) ? archiveEntryOf(now) : null;
+    if (from === null && to === null) continue;
+    if (from !== null && to !== null && sameEntry(archiveEntryOf(from), to)) continue;
+    const id = (to ?? from)?.id as string;
+    deltas.push({ collection, id, before: from === null ? null : { published: from.published, id }, after: to });
+  }
+  return deltas;
+}
+
+function sameRecord(a: ArticleRecord | RecordImage | null, b: ArticleRecord | RecordImage | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.state !== b.state || a.contentHash !== b.contentHash || a.version !== b.version) return false;
+  if (a.published !== b.published || a.updated !== b.updated) return false;
+  if (a.claimants.join('\n') !== b.claimants.join('\n')) return false;
+  if (a.state === 'live' && b.state === 'live') {
+    return (
+      a.source === b.source && a.normalizer === b.normalizer && a.collections.join('\n') === b.collections.join('\n')
+    );
+  }
+  return true;
+}
+
+interface Resolution {
+  readonly owner: string | null;
+  /** The owner's fresh article, or null when the prior article stays (the owner was not examined, or is rejected). */
+  readonly fresh: Article | null;
+  readonly claimants: readonly string[];
+}
+
+/** Runs the accept step over `keys`; `replay` carries the pre-images of a batch a crash interrupted. */
+export async function acceptBatch(
+  context: AcceptContext,
+  keys: readonly string[],
+  replay?: Readonly<Record<string, RecordImage | null>>,
+): Promise<BatchOutcome> {
+  const { index } = context;
+  const claims = new Map<string, Claim>();
+  const records = new Map<string, ArticleRecord | null>();
+  const affected = new Set<string>(Object.keys(replay ?? {}));
+
+  // Read the batch, then keep reading the claimants of ids whose owner went, until nothing new is needed.
+  let toRead = [...new Set(keys)];
+  while (toRead.length > 0) {
+    await index.loadFor(toRead);
+    const read = await mapLimit(toRead, IO_CONCURRENCY, (key) => claimOf(context.content, key));
+    toRead.forEach((key, i) => {
+      claims.set(key, read[i] as Claim);
+      const previous = index.get(key)?.id;
+      if (previous != null) affected.add(previous);
+      const claim = read[i] as Claim;
+      if (claim.kind === 'claims') affected.add(claim.article.id);
+    });
+    const unknown = [...affected].filter((id) => !records.has(id));
+    const loaded = await mapLimit(unknown, IO_CONCURRENCY, (id) => context.records.get(id));
+    unknown.forEach((id, i) => {
+      records.set(id, loaded[i] ?? null);
+    });
+    const next = new Set<string>();
+    for (const id of affected) {
+      const record = records.get(id);
+      if (record?.state !== 'live' || ownerStays(record, claims, index)) continue;
+      for (const claimant of record.claimants) if (!claims.has(claimant)) next.add(claimant);
+    }
+    toRead = [...next].sort(byKey);
+  }
+
+  const before: Record<string, RecordImage | null> = {};
+  const out = {
+    records: [] as ArticleRecord[],
+    pages: [] as LiveRecord[],
+    removedPages: [] as string[],
+    events: [] as WebhookEvent[],
+    deltas: [] as CollectionDelta[],
+  };
+  const owners = new Map<string, string | null>();
+  let liveDelta = 0;
+
+  for (const id of [...affected].sort(byKey)) {
+    const disk = records.get(id) ?? null;
+    const image = replay?.[id];
+    before[id] = image !== undefined ? image : disk === null ? null : imageOf(disk);
+    // A crash left this record changed without its event: announce that change first, as if it had its own batch.
+    const forced = image !== undefined;
+    if (forced && !sameRecord(image, disk)) {
+      const caughtUp = changeEvent(image, disk === null ? null : imageOf(disk), context.events);
+      if (caughtUp !== null) out.events.push(caughtUp);
+      out.deltas.push(...deltasBetween(image, disk));
+    }
+    const resolution = resolve(id, disk, claims, index);
+    owners.set(id, resolution.owner);
+    const next = nextRecord(context, id, disk, resolution, claims);
+    liveDelta += (next?.state === 'live' ? 1 : 0) - (before[id]?.state === 'live' ? 1 : 0);
+    const changed = !sameRecord(disk, next);
+    if (changed && next !== null) out.records.push(next);
+    const event = changeEvent(
+      disk === null ? null : imageOf(disk),
+      next === null ? null : imageOf(next),
+      context.events,
+    );
+    if (event !== null) out.events.push(event);
+    out.deltas.push(...deltasBetween(disk === null ? null : imageOf(disk), next));
+    if (next?.state === 'live') {
+      const rendered =
+        disk?.state === 'live' &&
+        disk.contentHash === next.contentHash &&
+        disk.published === next.published &&
+        disk.updated === next.updated &&
+        disk.normalizer === next.normalizer;
+      if (forced || !rendered) out.pages.push(next);
+    } else if (disk?.state === 'live' || (forced && image?.state === 'live')) {
+      out.removedPages.push(id);
+    }
+  }
+
+  const entries: [string, SourceEntry | null][] = [];
+  const rejected: RejectedSource[] = [];
+  for (const key of [...claims.keys()].sort(byKey)) {
+    const claim = claims.get(key) as Claim;
+    if (claim.kind === 'missing') {
+      entries.push([key, null]);
+      continue;
+    }
+    const { revision, etag } = claim.fingerprint;
+    if (claim.kind === 'rejected') {
+      const previous = index.get(key)?.id ?? null;
+      const keeps = previous !== null && owners.get(previous) === key;
+      entries.push([key, { revision, etag, id: keeps ? previous : null, error: claim.reason }]);
+      rejected.push({ file: key, reason: claim.reason });
+      continue;
+    }
+    const id = claim.article.id;
+    const owner = owners.get(id) ?? null;
+    if (owner === key) {
+      entries.push([key, { revision, etag, id }]);
+    } else {
+      const reason = `duplicate article id "${id}" (already published from ${owner})`;
+      entries.push([key, { revision, etag, id, error: reason }]);
+      rejected.push({ file: key, reason });
+    }
+  }
+  return { keys: [...claims.keys()].sort(byKey), before, index: entries, rejected, liveDelta, ...out };
+}
+
+/** True when the live record's owner still holds its id after this batch's reads. */
+function ownerStays(record: LiveRecord, claims: ReadonlyMap<string, Claim>, index: SourceIndex): boolean {
+  const claim = claims.get(record.source);
+  if (claim === undefined) return true;
+  if (claim.kind === 'claims') return claim.article.id === record.id;
+  // A rejected owner keeps its last good version; a missing one is gone.
+  return claim.kind === 'rejected' && index.get(record.source)?.id === record.id;
+}
+
+function resolve(
+  id: string,
+  record: ArticleRecord | null,
+  claims: ReadonlyMap<string, Claim>,
+  index: SourceIndex,
+): Resolution {
+  const claiming = [...claims]
+    .filter(([, claim]) => claim.kind === 'claims' && claim.article.id === id)
+    .map(([key]) => key)
+    .sort(byKey);
+  // Recorded claimants not read in this batch still claim the id, as far as the state knows.
+  const unread = record === null ? [] : record.claimants.filter((key) => !claims.has(key));
+  if (record?.state === 'live' && ownerStays(record, claims, index)) {
+    const claim = claims.get(record.source);
+    const fresh = claim?.kind === 'claims' ? claim.article : null;
+    const others = [...new Set([...claiming, ...unread])].filter((key) => key !== record.source).sort(byKey);
+    return { owner: record.source, fresh, claimants: others };
+  }
+  const owner = claiming[0] ?? null;
+  if (owner === null) return { owner: null, fresh: null, claimants: [] };
+  const claim = claims.get(owner) as Claim & { kind: 'claims' };
+  const others = [...new Set([...claiming.slice(1), ...unread])].filter((key) => key !== owner).sort(byKey);
+  return { owner, fresh: claim.article, claimants: others };
+}
+
+function nextRecord(
+  context: AcceptContext,
+  id: string,
+  prior: ArticleRecord | null,
+  resolution: Resolution,
+  claims: ReadonlyMap<string, Claim>,
+): ArticleRecord | null {
+  const { owner, fresh, claimants } = resolution;
+  if (owner === null) {
+    if (prior?.state !== 'live') return prior;
+    const { source: _source, normalizer: _normalizer, collections: _collections, article: _article, ...kept } = prior;
+    const tombstone: Tombstone = { ...kept, state: 'deleted', claimants: [] };
+    return tombstone;
+  }
+  if (fresh === null) {
+    // The owner was not read, or its edit was rejected: the last good version stays.
+    const live = prior as LiveRecord;
+    return { ...live, claimants };
+  }
+  const live = prior?.state === 'live' ? prior : null;
+  const claim = claims.get(owner) as Claim & { kind: 'claims' };
+  const sameContent = prior !== null && prior.contentHash === fresh.contentHash;
+  const bytesUnchanged = context.index.get(owner)?.etag === claim.fingerprint.etag;
+  const silentUpgrade =
+    live !== null && live.source === owner && live.normalizer !== context.normalizer && bytesUnchanged;
+  const announce = !(live !== null && (sameContent || silentUpgrade));
+  const version = announce ? (prior?.version ?? 0) + 1 : (prior as ArticleRecord).version;
+  const firstSeen = prior?.firstSeen ?? context.now;
+  const published = toUtcIso(fresh.published ?? firstSeen);
+  const keptUpdate = prior !== null && (!announce || sameContent) ? prior.updated : null;
+  const updated = maxIso(
+    toUtcIso(fresh.updated ?? keptUpdate ?? (prior === null ? published : context.now)),
+    published,
+  );
+  return {
+    format: RECORD_FORMAT,
+    state: 'live',
+    id,
+    source: owner,
+    claimants,
+    contentHash: fresh.contentHash,
+    version,
+    firstSeen,
+    published,
+    updated,
+    normalizer: context.normalizer,
+    collections: [...context.collectionsOf(fresh)],
+    article: fresh,
+  };
+}

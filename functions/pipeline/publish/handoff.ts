@@ -1,0 +1,59 @@
+/**
+ * Handoff: the run's events, after the files they describe are written, become delivery jobs for every subscriber
+ * that wants them. A subscriber record that cannot be read is reported and skipped; it never holds up the others.
+ */
+import type { DeliveryQueue, Subscriber } from '../../core/delivery.ts';
+import { WirefeedError } from '../../core/errors.ts';
+import type { WebhookEvent } from '../../core/events.ts';
+import { fanOut } from '../../core/fan-out.ts';
+import type { ObjectStore } from '../../core/ports.ts';
+import { SubscriberRepository } from '../subscribers.ts';
+
+const SUBSCRIBER_PREFIX = 'subscribers/';
+
+/** A state object that could not be used, and why; the run went on without it. */
+export interface StateProblem {
+  readonly key: string;
+  readonly reason: string;
+}
+
+/** The subscribers that can be read, and the ones that cannot. */
+export async function readSubscribers(
+  state: ObjectStore,
+): Promise<{ subscribers: Subscriber[]; problems: StateProblem[] }> {
+  const repository = new SubscriberRepository(state);
+  const subscribers: Subscriber[] = [];
+  const problems: StateProblem[] = [];
+  for await (const info of state.list(SUBSCRIBER_PREFIX)) {
+    if (!info.key.endsWith('.json')) continue;
+    const id = info.key.slice(SUBSCRIBER_PREFIX.length, -'.json'.length);
+    try {
+      const subscriber = await repository.get(id);
+      const valid =
+        subscriber !== null &&
+        typeof subscriber.id === 'string' &&
+        typeof subscriber.url === 'string' &&
+        Array.isArray(subscriber.events) &&
+        Array.isArray(subscriber.secrets);
+      if (valid) subscribers.push(subscriber);
+      else if (subscriber !== null)
+        problems.push({ key: info.key, reason: 'subscriber record is not what wirefeed writes' });
+    } catch (error) {
+      if (!(error instanceof WirefeedError)) throw error;
+      problems.push({ key: info.key, reason: error.message });
+    }
+  }
+  return { subscribers, problems };
+}
+
+/** Hands events to the queue as delivery jobs, one per (event, subscriber that wants it). */
+export async function handOff(
+  queue: DeliveryQueue,
+  events: readonly WebhookEvent[],
+  subscribers: readonly Subscriber[],
+  now: Date,
+): Promise<void> {
+  if (events.length === 0 || subscribers.length === 0) return;
+  const jobs = fanOut(events, subscribers, now);
+  if (jobs.length > 0) await queue.enqueue(jobs);
+}

@@ -1,0 +1,344 @@
+/**
+ * The phases of a run, in the order the crash protocol (journal.ts) needs them: sources (batches of accept →
+ * intent → records and pages → close, with checkpoints), render (archive pages and feeds from the stored
+ * collections), handoff (events to the delivery queue), finish (forget the run). Each phase can stop between two
+ * steps when the run's time is up; the next run continues from the journal.
+ */
+import type { OutputFile, Site } from '../../core/article.ts';
+import { mapLimit } from '../../core/concurrency.ts';
+import type { DeliveryQueue } from '../../core/delivery.ts';
+import { type AnnouncedIds, type EventContext, feedUpdatedEvent } from '../../core/diff.ts';
+import type { WebhookEvent } from '../../core/events.ts';
+import type { Clock, ObjectStore } from '../../core/ports.ts';
+import type { ArticleRecord } from '../../core/records.ts';
+import { renderArticlePage } from '../../core/render/index.ts';
+import { type AcceptContext, acceptBatch, type RecordSource, type RejectedSource } from './accept.ts';
+import { type Collections, collectionsOf, entryOf, SITE_COLLECTION_ID } from './collections.ts';
+import { handOff, readSubscribers, type StateProblem } from './handoff.ts';
+import { batchCount, type Head, type Journal, type RunState } from './journal.ts';
+import type { WriterLease } from './lock.ts';
+import type { SourceIndex } from './source-index.ts';
+import { IO_CONCURRENCY, readRecord, writeRecord } from './state.ts';
+
+/** Sources examined per batch: bounds memory and the work a crash can make a run repeat. */
+export const BATCH_SIZE = 64;
+/** Batches between checkpoints (index shards and archive pages stored), bounding what a crash re-applies. */
+export const CHECKPOINT_EVERY = 64;
+/** Records kept in memory after they were read or written, for the feed window and repeated reads. */
+const RECORD_CACHE = 512;
+
+export interface PublishProgress {
+  readonly phase: 'sources' | 'render' | 'handoff';
+  readonly done: number;
+  readonly total: number;
+}
+
+/** Records read through a small cache of the ones this run read or wrote. */
+export class RecordCache implements RecordSource {
+  readonly #state: ObjectStore;
+  readonly #cache = new Map<string, ArticleRecord | null>();
+
+  constructor(state: ObjectStore) {
+    this.#state = state;
+  }
+
+  async get(id: string): Promise<ArticleRecord | null> {
+    if (this.#cache.has(id)) return this.#cache.get(id) ?? null;
+    const record = await readRecord(this.#state, id);
+    this.remember(id, record);
+    return record;
+  }
+
+  remember(id: string, record: ArticleRecord | null): void {
+    this.#cache.delete(id);
+    this.#cache.set(id, record);
+    if (this.#cache.size > RECORD_CACHE) this.#cache.delete(this.#cache.keys().next().value as string);
+  }
+}
+
+/** What a run did, accumulated across its phases. */
+export interface RunTally {
+  readonly written: string[];
+  readonly deleted: string[];
+  readonly events: WebhookEvent[];
+  readonly rejected: Map<string, string>;
+  readonly problems: StateProblem[];
+}
+
+export interface RunContext {
+  readonly content: ObjectStore;
+  readonly output: ObjectStore;
+  readonly state: ObjectStore;
+  readonly queue: DeliveryQueue;
+  readonly clock: Clock;
+  readonly site: Site;
+  readonly journal: Journal;
+  readonly head: Head;
+  readonly index: SourceIndex;
+  readonly collections: Collections;
+  readonly records: RecordCache;
+  readonly lease: WriterLease;
+  readonly events: EventContext;
+  readonly normalizer: string;
+  readonly tally: RunTally;
+  /** True when the run should stop before a step expected to take `estimateMs`. */
+  readonly outOfTime: (estimateMs: number) => boolean;
+  readonly onProgress?: (progress: PublishProgress) => void;
+}
+
+/** One run of a sequence; `phases()` drives it until it is finished or out of time. */
+export class Run {
+  readonly #c: RunContext;
+  readonly #run: RunState;
+  /** Longest step so far, by the clock: the estimate for the next one. */
+  #longestStep = 0;
+  #steps = 0;
+  /** The run was created by this call and not yet written to the journal. */
+  readonly #fresh: boolean;
+  #journaled = false;
+
+  constructor(context: RunContext, run: RunState, fresh: boolean) {
+    this.#c = context;
+    this.#run = run;
+    this.#fresh = fresh;
+  }
+
+  #timeUp(): boolean {
+    // Every run makes progress: the first step always runs.
+    return this.#steps > 0 && this.#c.outOfTime(this.#longestStep);
+  }
+
+  async #timed<T>(step: () => Promise<T>): Promise<T> {
+    const started = this.#c.clock.now().getTime();
+    const result = await step();
+    this.#longestStep = Math.max(this.#longestStep, this.#c.clock.now().getTime() - started);
+    this.#steps++;
+    return result;
+  }
+
+  /** Runs the phases in order; true when the run is finished (forgotten), false when it stopped to continue later. */
+  async phases(): Promise<boolean> {
+    await this.#reapply();
+    if (this.#run.phase === 'sources' && !(await this.#sources())) return false;
+    if (this.#c.head.run === null) return true;
+    if (this.#run.phase === 'render' && !(await this.#render())) return false;
+    if (!(await this.#handoff())) return false;
+    await this.#finish();
+    return true;
+  }
+
+  /** Re-applies the closed batches a crash left unstored (since the last checkpoint) to the in-memory state. */
+  async #reapply(): Promise<void> {
+    const run = this.#run;
+    if (run.flushed >= batchCount(run)) return;
+    for await (const record of this.#c.journal.batches(run, run.flushed)) {
+      const index = record.index ?? [];
+      await this.#c.index.loadFor(index.map(([key]) => key));
+      for (const [key, entry] of index) this.#c.index.set(key, entry);
+      await this.#c.collections.apply(record.deltas ?? []);
+    }
+  }
+
+  async #sources(): Promise<boolean> {
+    const run = this.#run;
+    const work = await this.#c.journal.work(run);
+    let sinceCheckpoint = 0;
+    while (run.open !== null || run.cursor < run.workCount) {
+      if (this.#timeUp()) {
+        await this.#checkpoint();
+        return false;
+      }
+      await this.#timed(async () => {
+        const first = work[run.cursor];
+        if (run.open === null && first?.startsWith('r:')) await this.#rerenderBatch(work);
+        else await this.#sourceBatch(work);
+      });
+      await this.#c.lease.renewIfDue();
+      this.#c.onProgress?.({ phase: 'sources', done: run.cursor, total: run.workCount });
+      if (++sinceCheckpoint >= CHECKPOINT_EVERY) {
+        await this.#checkpoint();
+        sinceCheckpoint = 0;
+      }
+    }
+    if (this.#fresh && !this.#journaled && !run.forcePages && this.#c.head.site !== '' && run.batches.length === 0) {
+      // Only fingerprints changed (a whitespace-only edit, a touch): the index is a cache, no run to remember.
+      await this.#c.index.flush();
+      this.#c.head.run = null;
+      return true;
+    }
+    run.phase = 'render';
+    run.feedsBefore = await this.#c.collections.feedsHash([SITE_COLLECTION_ID]);
+    await this.#checkpoint();
+    return true;
+  }
+
+  /** One batch of sources: accept (reads), intent, records, pages, close (in memory until the next head write). */
+  async #sourceBatch(work: readonly string[]): Promise<void> {
+    const run = this.#run;
+    const replay = run.open;
+    const items = replay === null ? takeBatch(work, run.cursor, 's:') : [];
+    const keys = replay?.keys ?? items.map((item) => item.slice(2));
+    const context: AcceptContext = {
+      content: this.#c.content,
+      index: this.#c.index,
+      records: this.#c.records,
+      events: this.#c.events,
+      now: run.started,
+      normalizer: this.#c.normalizer,
+      collectionsOf,
+    };
+    const outcome = await acceptBatch(context, keys, replay?.before);
+    const count = replay?.count ?? items.length;
+    const effects =
+      outcome.records.length + outcome.pages.length + outcome.removedPages.length + outcome.events.length > 0 ||
+      outcome.deltas.length > 0;
+    if (replay === null && !effects) {
+      // Nothing but fingerprints: no intent is needed, the index entries are only a cache.
+      for (const [key, entry] of outcome.index) this.#c.index.set(key, entry);
+      this.#tallyRejections(outcome.keys, outcome.rejected);
+      run.cursor += count;
+      return;
+    }
+    run.open = { count, keys: outcome.keys, before: outcome.before };
+    await this.#c.journal.write(this.#c.head);
+    this.#journaled = true;
+
+    // Records before the pages they describe: a page on the output always has a record that names it.
+    await mapLimit(outcome.records, IO_CONCURRENCY, async (record) => {
+      await writeRecord(this.#c.state, record);
+      this.#c.records.remember(record.id, record);
+    });
+    await mapLimit(outcome.pages, IO_CONCURRENCY, (record) =>
+      this.#write(renderArticlePage(this.#c.site, entryOf(record))),
+    );
+    await mapLimit(outcome.removedPages, IO_CONCURRENCY, async (id) => {
+      const path = `articles/${id}.html`;
+      await this.#c.output.delete(path);
+      this.#c.tally.deleted.push(path);
+    });
+
+    for (const [key, entry] of outcome.index) this.#c.index.set(key, entry);
+    await this.#c.collections.apply(outcome.deltas);
+    for (const { file, reason } of outcome.rejected) this.#c.tally.rejected.set(file, reason);
+    for (const key of outcome.keys)
+      if (!outcome.rejected.some((r) => r.file === key)) this.#c.tally.rejected.delete(key);
+    run.batches.push({ events: outcome.events, index: outcome.index, deltas: outcome.deltas });
+    this.#c.head.articles += outcome.liveDelta;
+    run.cursor += count;
+    run.open = null;
+  }
+
+  #tallyRejections(keys: readonly string[], rejected: readonly RejectedSource[]): void {
+    for (const key of keys) this.#c.tally.rejected.delete(key);
+    for (const { file, reason } of rejected) this.#c.tally.rejected.set(file, reason);
+  }
+
+  /** One batch of pages re-rendered from their records (the site or the renderer changed). No state changes. */
+  async #rerenderBatch(work: readonly string[]): Promise<void> {
+    const run = this.#run;
+    const items = takeBatch(work, run.cursor, 'r:');
+    await mapLimit(items, IO_CONCURRENCY, async (item) => {
+      const record = await readRecord(this.#c.state, item.slice(2));
+      if (record?.state === 'live') await this.#write(renderArticlePage(this.#c.site, entryOf(record)));
+    });
+    run.cursor += items.length;
+  }
+
+  async #write(file: OutputFile): Promise<void> {
+    await this.#c.output.put(file.path, file.body, { contentType: file.contentType, cacheControl: file.cacheControl });
+    this.#c.tally.written.push(file.path);
+  }
+
+  /** Stores the source index and the collections, then records in the root object that they are stored. */
+  async #checkpoint(): Promise<void> {
+    const run = this.#run;
+    await this.#c.index.flush();
+    await this.#c.collections.flush();
+    run.batches = run.batches.map(({ events }) => ({ events }));
+    run.flushed = batchCount(run);
+    await this.#c.journal.write(this.#c.head);
+  }
+
+  async #render(): Promise<boolean> {
+    const run = this.#run;
+    await this.#c.collections.openAll([SITE_COLLECTION_ID]);
+    const outcome = await this.#c.collections.render({
+      site: this.#c.site,
+      output: this.#c.output,
+      records: this.#c.records,
+      force: run.forcePages,
+      yieldNow: () => this.#timeUp(),
+      onWrite: (path) => this.#c.tally.written.push(path),
+    });
+    this.#steps++;
+    this.#c.onProgress?.({ phase: 'render', done: outcome.complete ? 1 : 0, total: 1 });
+    if (!outcome.complete) return false;
+    const ids = outcome.feedsHash === run.feedsBefore ? null : await this.#announcedIds();
+    const announced = ids !== null && ids.published.length + ids.updated.length + ids.deleted.length > 0;
+    // An adopted release-1 state announces feeds whose bytes the upgrade alone changed only with a real change.
+    if (ids !== null && (!run.silent || announced)) {
+      run.batches.push({ events: [feedUpdatedEvent(ids, outcome.feedsHash, this.#c.events)] });
+      run.flushed = batchCount(run);
+    }
+    // No root write here: a crash during the handoff renders again (writing nothing new) and hands out again.
+    run.phase = 'handoff';
+    return true;
+  }
+
+  async #announcedIds(): Promise<AnnouncedIds> {
+    const ids = { published: [] as string[], updated: [] as string[], deleted: [] as string[] };
+    for await (const record of this.#c.journal.batches(this.#run)) {
+      for (const event of record.events) {
+        if (event.type === 'article.published') ids.published.push(event.data.id);
+        else if (event.type === 'article.updated') ids.updated.push(event.data.id);
+        else if (event.type === 'article.deleted') ids.deleted.push(event.data.id);
+      }
+    }
+    return ids;
+  }
+
+  async #handoff(): Promise<boolean> {
+    const run = this.#run;
+    const total = batchCount(run);
+    if (run.handed >= total) return true;
+    const { subscribers, problems } = await readSubscribers(this.#c.state);
+    this.#c.tally.problems.push(...problems);
+    for await (const record of this.#c.journal.batches(run, run.handed)) {
+      if (record.events.length > 0 && this.#timeUp()) {
+        run.phase = 'handoff';
+        await this.#c.journal.write(this.#c.head);
+        return false;
+      }
+      await this.#timed(() => handOff(this.#c.queue, record.events, subscribers, this.#c.clock.now()));
+      this.#c.tally.events.push(...record.events);
+      run.handed++;
+      this.#c.onProgress?.({ phase: 'handoff', done: run.handed, total });
+    }
+    return true;
+  }
+
+  /** Forgets the run: the published state now says what it was made with. */
+  async #finish(): Promise<void> {
+    const run = this.#run;
+    const head = this.#c.head;
+    head.site = run.site;
+    head.render = run.render;
+    head.normalizer = run.normalizer;
+    head.collectionFiles = this.#c.collections.outputCount();
+    head.run = null;
+    await this.#c.journal.write(head);
+    // After the root stopped naming them; a crash in between leaves objects the next reconcile removes.
+    if (run.spilled.length > 0 || run.work === null) await this.#c.journal.forget(run.id);
+  }
+}
+
+/** The next batch of work items of one kind from `cursor`. */
+function takeBatch(work: readonly string[], cursor: number, kind: 's:' | 'r:'): string[] {
+  const items: string[] = [];
+  for (let i = cursor; i < work.length && items.length < BATCH_SIZE; i++) {
+    const item = work[i] as string;
+    if (!item.startsWith(kind)) break;
+    items.push(item);
+  }
+  return items;
+}
