@@ -40,7 +40,9 @@ function isCode(error: unknown, ...codes: string[]): boolean {
 
 /** Every write, rename-over, truncation or `touch` changes at least one of these, whatever mtime a tool restores. */
 function revisionOf(stats: Stats): string {
-  return `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+  // Base 36 and whole microseconds: short, because a reconcile compares (and the index stores) one per source.
+  const micros = (ms: number) => Math.round(ms * 1000).toString(36);
+  return `${stats.ino.toString(36)}.${stats.size.toString(36)}.${micros(stats.mtimeMs)}.${micros(stats.ctimeMs)}`;
 }
 
 /** Why an entry that is not a regular file or a directory is not read as an object. */
@@ -300,15 +302,10 @@ export class FsStore implements ObjectStore {
     keys.sort();
     for (const key of keys) {
       if (!key.startsWith(prefix)) continue;
-      const path = join(this.#root, ...key.split('/'));
-      let stats: Stats;
-      try {
-        stats = lstatSync(path);
-      } catch (error) {
-        if (isCode(error, 'ENOENT')) continue;
-        return this.#fail('list', key, error);
-      }
-      if (stats.isDirectory()) continue;
+      // Keys are validated relative paths: a plain concatenation is the path (and far cheaper than join).
+      const path = `${this.#root}/${key}`;
+      const stats = lstatSync(path, { throwIfNoEntry: false });
+      if (stats === undefined || stats.isDirectory()) continue;
       if (!stats.isFile()) {
         yield {
           key,
@@ -320,16 +317,7 @@ export class FsStore implements ObjectStore {
         };
         continue;
       }
-      const etagOf = () => this.#etagOf(key, path, stats, 'list');
-      yield {
-        key,
-        size: stats.size,
-        lastModified: stats.mtime,
-        revision: revisionOf(stats),
-        get etag() {
-          return etagOf();
-        },
-      };
+      yield new ListedFile(key, path, stats, this.#etagOf.bind(this));
     }
   }
 
@@ -360,6 +348,41 @@ export class FsStore implements ObjectStore {
       // Symbolic links and other special entries are listed (as unreadable), never walked into.
       else if (!entry.name.endsWith(TEMP_SUFFIX)) into.push(key);
     }
+  }
+}
+
+/**
+ * One listed file. The ETag (a hash of the bytes) and the Date are computed only if a caller reads them: a
+ * reconcile of tens of thousands of sources compares revisions and never needs either.
+ */
+class ListedFile implements ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+  readonly revision: string;
+  readonly #path: string;
+  readonly #stats: Stats;
+  readonly #hash: (key: string, path: string, stats: Stats, operation: string) => string;
+
+  constructor(
+    key: string,
+    path: string,
+    stats: Stats,
+    hash: (key: string, path: string, stats: Stats, operation: string) => string,
+  ) {
+    this.key = key;
+    this.size = stats.size;
+    this.revision = revisionOf(stats);
+    this.#path = path;
+    this.#stats = stats;
+    this.#hash = hash;
+  }
+
+  get etag(): string {
+    return this.#hash(this.key, this.#path, this.#stats, 'list');
+  }
+
+  get lastModified(): Date {
+    return this.#stats.mtime;
   }
 }
 

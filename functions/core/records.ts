@@ -168,13 +168,3 @@ export function parseArticleRecord(text: string, location: string, key: string):
 export function serializeRecord(record: ArticleRecord): string {
   return `${JSON.stringify(record)}\n`;
 }
-
-/** Validates one entry of a source-index shard; null with the reason when it is not one. */
-export function checkSourceEntry(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'is not an object';
-  const entry = value as Record<string, unknown>;
-  const field = badField(entry, { revision: isString, etag: isString, id: isNullableString });
-  if (field !== null) return `has a missing or invalid "${field}"`;
-  if (entry.error !== undefined && typeof entry.error !== 'string') return 'has an invalid "error"';
-  return null;
-}

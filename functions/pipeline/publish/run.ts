@@ -257,6 +257,7 @@ export class Run {
     run.batches = run.batches.map(({ events }) => ({ events }));
     run.flushed = batchCount(run);
     await this.#c.journal.write(this.#c.head);
+    this.#journaled = true;
   }
 
   async #render(): Promise<boolean> {

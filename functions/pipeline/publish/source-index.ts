@@ -8,9 +8,28 @@
 import { mapLimit } from '../../core/concurrency.ts';
 import { sha256 } from '../../core/hash.ts';
 import type { ObjectStore } from '../../core/ports.ts';
-import { checkSourceEntry, type SourceEntry } from '../../core/records.ts';
+import type { SourceEntry } from '../../core/records.ts';
 import { SOURCE_INDEX_PREFIX, sourceShardKey } from '../../core/state-keys.ts';
 import { IO_CONCURRENCY, invalidState, JSON_TYPE, parseStateJson, textOf } from './state.ts';
+
+/** Entries are stored as `[revision, etag, id]` or `[revision, etag, id, error]`: a third of the bytes to parse. */
+type PackedEntry = [string, string, string | null] | [string, string, string | null, string];
+
+function pack(entry: SourceEntry): PackedEntry {
+  return entry.error === undefined
+    ? [entry.revision, entry.etag, entry.id]
+    : [entry.revision, entry.etag, entry.id, entry.error];
+}
+
+function unpack(value: unknown): SourceEntry | null {
+  if (!Array.isArray(value) || (value.length !== 3 && value.length !== 4)) return null;
+  const [revision, etag, id, error] = value as unknown[];
+  if (typeof revision !== 'string' || typeof etag !== 'string' || (id !== null && typeof id !== 'string')) return null;
+  if (error !== undefined && typeof error !== 'string') return null;
+  return error === undefined
+    ? { revision, etag, id: id as string | null }
+    : { revision, etag, id: id as string | null, error };
+}
 
 /** The shard of a source key: the first two hex digits of its SHA-256. */
 export function shardOf(key: string): string {
@@ -20,6 +39,8 @@ export function shardOf(key: string): string {
 export class SourceIndex {
   readonly #state: ObjectStore;
   readonly #shards = new Map<string, Map<string, SourceEntry>>();
+  /** Every loaded entry by key, so a lookup needs no hash of the key. */
+  readonly #all = new Map<string, SourceEntry>();
   readonly #dirty = new Set<string>();
   #complete = false;
 
@@ -59,14 +80,16 @@ export class SourceIndex {
       if (typeof sources !== 'object' || sources === null || Array.isArray(sources)) {
         throw invalidState(this.#state, key, 'source index shard has no "sources" object');
       }
-      for (const [source, entry] of Object.entries(sources)) {
-        const problem = checkSourceEntry(entry);
-        if (problem !== null)
-          throw invalidState(this.#state, key, `source index entry ${JSON.stringify(source)} ${problem}`);
-        entries.set(source, entry as SourceEntry);
+      for (const [source, packed] of Object.entries(sources)) {
+        const entry = unpack(packed);
+        if (entry === null) {
+          throw invalidState(this.#state, key, `source index entry ${JSON.stringify(source)} is not valid`);
+        }
+        entries.set(source, entry);
       }
     }
     this.#shards.set(shard, entries);
+    for (const [source, entry] of entries) this.#all.set(source, entry);
   }
 
   #shard(key: string): Map<string, SourceEntry> {
@@ -76,6 +99,8 @@ export class SourceIndex {
   }
 
   get(key: string): SourceEntry | undefined {
+    const entry = this.#all.get(key);
+    if (entry !== undefined || this.#complete) return entry;
     return this.#shard(key).get(key);
   }
 
@@ -86,6 +111,7 @@ export class SourceIndex {
     if (entry === null) {
       if (before === undefined) return;
       shard.delete(key);
+      this.#all.delete(key);
     } else {
       if (
         before !== undefined &&
@@ -97,13 +123,14 @@ export class SourceIndex {
         return;
       }
       shard.set(key, entry);
+      this.#all.set(key, entry);
     }
     this.#dirty.add(shardOf(key));
   }
 
   /** Every entry (after `loadAll`), by key. */
-  *entries(): Iterable<[string, SourceEntry]> {
-    for (const shard of this.#shards.values()) yield* shard;
+  entries(): Iterable<[string, SourceEntry]> {
+    return this.#all;
   }
 
   get dirty(): boolean {
@@ -119,7 +146,9 @@ export class SourceIndex {
       if (entries.size === 0) {
         await this.#state.delete(key);
       } else {
-        const sorted = Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+        const sorted = Object.fromEntries(
+          [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([source, entry]) => [source, pack(entry)]),
+        );
         await this.#state.put(key, `${JSON.stringify({ format: 1, sources: sorted })}\n`, JSON_TYPE);
       }
       this.#dirty.delete(shard);
