@@ -111,10 +111,13 @@ export const buildCommand: Command = async (argv, io) => {
         unchanged: result.unchanged,
         deleted: result.deleted,
         events: articleEvents(result),
+        problems: result.problems,
       })}\n`,
     );
   } else {
     io.stdout(describeResult(result, targets, io));
   }
-  return result.rejected.length > 0 ? 1 : 0;
+  const state = targets.state.startsWith('s3://') ? targets.state : resolve(io.cwd, targets.state);
+  for (const { key, reason } of result.problems) io.stderr(`wirefeed: ${printable(`${state}/${key}: ${reason}`)}\n`);
+  return result.rejected.length > 0 || result.problems.length > 0 ? 1 : 0;
 };

@@ -27,13 +27,14 @@ Usage:
 Every command takes --help, e.g. wirefeed build --help. Common options:
   --content DIR                       article sources and site.json (default content)
   --out DIR|s3://BUCKET[/PREFIX]      published files (default public)
-  --state DIR|s3://BUCKET[/PREFIX]    manifest, caches, subscribers, outbox (default .wirefeed)
+  --state DIR|s3://BUCKET[/PREFIX]    publish state, subscribers, outbox (default .wirefeed)
   --allow-private-targets             let webhooks reach loopback/private addresses (local development only)
 
 Environment: ${ENV.port} (dev server port), ${ENV.allowPrivateTargets} (1/true/yes/on or 0/false/no/off),
   ${ENV.disableFailingAfter} (disable a subscriber failing this long: 5d by default, 36h, 90m or off).
 
-Exit codes: 0 ok, 1 failure or rejected articles, 2 usage error, 70 internal error (a bug: please report it).
+Exit codes: 0 ok, 1 failure or rejected articles, 2 usage error, 75 state busy (another run is publishing, try
+again later), 70 internal error (a bug: please report it).
 `;
 
 const COMMANDS: Record<string, Command> = {

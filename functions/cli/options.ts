@@ -23,7 +23,7 @@ export const STATE_OPTION = {
   state: {
     type: 'string',
     value: 'DIR|s3://BUCKET[/PREFIX]',
-    description: 'manifest, caches, subscribers, outbox (default .wirefeed)',
+    description: 'publish state, subscribers, outbox (default .wirefeed)',
   },
 } as const satisfies Record<string, OptionSpec>;
 

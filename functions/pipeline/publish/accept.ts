@@ -18,7 +18,7 @@ import type { ArchiveEntry, SortKey } from '../../core/archive.ts';
 import type { Article } from '../../core/article.ts';
 import { mapLimit } from '../../core/concurrency.ts';
 import { changeEvent, type EventContext } from '../../core/diff.ts';
-import { InvalidArticleError } from '../../core/errors.ts';
+import { InvalidArticleError, StateError } from '../../core/errors.ts';
 import type { WebhookEvent } from '../../core/events.ts';
 import { normalizeArticle } from '../../core/normalize.ts';
 import type { ObjectStore } from '../../core/ports.ts';
@@ -84,6 +84,8 @@ export interface BatchOutcome {
   readonly rejected: readonly RejectedSource[];
   /** Change of the number of live articles (from the journal's view of the records). */
   readonly liveDelta: number;
+  /** Records that could not be read; the sources touching them were left for a later run. */
+  readonly problems: readonly { readonly key: string; readonly reason: string }[];
 }
 
 type Claim =
@@ -186,6 +188,7 @@ export async function acceptBatch(
   const claims = new Map<string, Claim>();
   const records = new Map<string, ArticleRecord | null>();
   const affected = new Set<string>(Object.keys(replay ?? {}));
+  const blocked = new Map<string, StateError>();
 
   // Read the batch, then keep reading the claimants of ids whose owner went, until nothing new is needed.
   let toRead = [...new Set(keys)];
@@ -199,10 +202,19 @@ export async function acceptBatch(
       const claim = read[i] as Claim;
       if (claim.kind === 'claims') affected.add(claim.article.id);
     });
-    const unknown = [...affected].filter((id) => !records.has(id));
-    const loaded = await mapLimit(unknown, IO_CONCURRENCY, (id) => context.records.get(id));
+    const unknown = [...affected].filter((id) => !records.has(id) && !blocked.has(id));
+    const loaded = await mapLimit(unknown, IO_CONCURRENCY, async (id) => {
+      try {
+        return await context.records.get(id);
+      } catch (error) {
+        // One unreadable record holds back only the sources that touch its id.
+        if (!(error instanceof StateError)) throw error;
+        blocked.set(id, error);
+        return null;
+      }
+    });
     unknown.forEach((id, i) => {
-      records.set(id, loaded[i] ?? null);
+      if (!blocked.has(id)) records.set(id, loaded[i] ?? null);
     });
     const next = new Set<string>();
     for (const id of affected) {
@@ -212,6 +224,14 @@ export async function acceptBatch(
     }
     toRead = [...next].sort(byKey);
   }
+
+  // Sources touching an unreadable record wait (their index entries are not updated, so the next run retries them).
+  const problems = [...blocked].map(([, error]) => ({ key: error.key, reason: error.reason }));
+  for (const [key, claim] of [...claims]) {
+    const ids = [index.get(key)?.id ?? null, claim.kind === 'claims' ? claim.article.id : null];
+    if (ids.some((id) => id !== null && blocked.has(id))) claims.delete(key);
+  }
+  for (const id of blocked.keys()) affected.delete(id);
 
   const before: Record<string, RecordImage | null> = {};
   const out = {
@@ -287,7 +307,7 @@ export async function acceptBatch(
       rejected.push({ file: key, reason });
     }
   }
-  return { keys: [...claims.keys()].sort(byKey), before, index: entries, rejected, liveDelta, ...out };
+  return { keys: [...claims.keys()].sort(byKey), before, index: entries, rejected, liveDelta, problems, ...out };
 }
 
 /** True when the live record's owner still holds its id after this batch's reads. */

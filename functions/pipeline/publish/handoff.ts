@@ -3,11 +3,10 @@
  * that wants them. A subscriber record that cannot be read is reported and skipped; it never holds up the others.
  */
 import type { DeliveryQueue, Subscriber } from '../../core/delivery.ts';
-import { WirefeedError } from '../../core/errors.ts';
 import type { WebhookEvent } from '../../core/events.ts';
 import { fanOut } from '../../core/fan-out.ts';
 import type { ObjectStore } from '../../core/ports.ts';
-import { SubscriberRepository } from '../subscribers.ts';
+import { textOf } from './state.ts';
 
 const SUBSCRIBER_PREFIX = 'subscribers/';
 
@@ -21,27 +20,28 @@ export interface StateProblem {
 export async function readSubscribers(
   state: ObjectStore,
 ): Promise<{ subscribers: Subscriber[]; problems: StateProblem[] }> {
-  const repository = new SubscriberRepository(state);
   const subscribers: Subscriber[] = [];
   const problems: StateProblem[] = [];
   for await (const info of state.list(SUBSCRIBER_PREFIX)) {
     if (!info.key.endsWith('.json')) continue;
-    const id = info.key.slice(SUBSCRIBER_PREFIX.length, -'.json'.length);
+    const object = await state.get(info.key);
+    if (object === null) continue;
+    let value: Partial<Subscriber> | null;
     try {
-      const subscriber = await repository.get(id);
-      const valid =
-        subscriber !== null &&
-        typeof subscriber.id === 'string' &&
-        typeof subscriber.url === 'string' &&
-        Array.isArray(subscriber.events) &&
-        Array.isArray(subscriber.secrets);
-      if (valid) subscribers.push(subscriber);
-      else if (subscriber !== null)
-        problems.push({ key: info.key, reason: 'subscriber record is not what wirefeed writes' });
-    } catch (error) {
-      if (!(error instanceof WirefeedError)) throw error;
-      problems.push({ key: info.key, reason: error.message });
+      value = JSON.parse(textOf(object.body)) as Partial<Subscriber> | null;
+    } catch {
+      problems.push({ key: info.key, reason: 'subscriber record is not valid JSON (truncated or damaged); skipped' });
+      continue;
     }
+    const valid =
+      typeof value?.id === 'string' &&
+      typeof value.url === 'string' &&
+      (value.status === 'active' || value.status === 'disabled') &&
+      Array.isArray(value.events) &&
+      Array.isArray(value.secrets) &&
+      value.secrets.every((secret) => typeof secret?.secret === 'string');
+    if (valid) subscribers.push(value as Subscriber);
+    else problems.push({ key: info.key, reason: 'subscriber record is not what wirefeed writes; skipped' });
   }
   return { subscribers, problems };
 }

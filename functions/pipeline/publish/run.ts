@@ -188,6 +188,7 @@ export class Run {
       collectionsOf,
     };
     const outcome = await acceptBatch(context, keys, replay?.before);
+    this.#c.tally.problems.push(...outcome.problems);
     const count = replay?.count ?? items.length;
     const effects =
       outcome.records.length + outcome.pages.length + outcome.removedPages.length + outcome.events.length > 0 ||
