@@ -20,6 +20,8 @@ import { LOCK_KEY } from '../../core/state-keys.ts';
 /** Long enough for any single step of a run; renewed when half of it is left. */
 export const DEFAULT_LEASE_MS = 2 * 60 * 1000;
 const ACQUIRE_ATTEMPTS = 4;
+/** Tokens of the leases this process holds now: a lease naming this process but not listed here is left over. */
+const HELD_HERE = new Set<string>();
 
 interface LeaseRecord {
   readonly holder: { readonly host: string; readonly pid: number };
@@ -81,6 +83,7 @@ export class WriterLease {
     this.#leaseMs = leaseMs;
     this.#record = record;
     this.#etag = etag;
+    HELD_HERE.add(record.token);
   }
 
   /**
@@ -110,10 +113,13 @@ export class WriterLease {
       const current = await state.get(LOCK_KEY);
       if (current !== null) {
         const held = parseLease(current.body);
+        const sameHost = held?.holder.host === host;
         const stale =
           held === null ||
           Date.parse(held.expires) <= now.getTime() ||
-          (held.holder.host === host && held.holder.pid !== pid && !isAlive(held.holder.pid));
+          (sameHost && held.holder.pid !== pid && !isAlive(held.holder.pid)) ||
+          // This process's own earlier run, which failed before it could release (e.g. the release write failed).
+          (sameHost && held.holder.pid === pid && !HELD_HERE.has(held.token));
         if (!stale) {
           throw new WriterBusyError(
             `${state.location}: another wirefeed run is publishing with this state (pid ${held.holder.pid} on ${held.holder.host}, since ${held.acquired}); nothing was written, try again when it has finished`,
@@ -171,6 +177,7 @@ export class WriterLease {
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
+    HELD_HERE.delete(this.#record.token);
     try {
       await this.#state.delete(LOCK_KEY, { ifMatch: this.#etag });
     } catch (error) {
