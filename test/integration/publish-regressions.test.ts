@@ -3,7 +3,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { OutboxQueue } from '../../functions/adapters/outbox-queue.ts';
 import { main } from '../../functions/cli/main.ts';
