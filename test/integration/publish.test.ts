@@ -206,6 +206,26 @@ describe('publish to directories', () => {
     expect(await state.head(LOCK_KEY)).toBeNull();
   });
 
+  it('hands jobs to paused and disabled subscribers too, so that resuming them replays what they missed', async () => {
+    const subscribers = new SubscriberRepository(new FsStore(ws.stateDir));
+    const options = { allowPrivateTargets: true, now: ws.clock.now() };
+    const paused = await subscribers.add('http://127.0.0.1:9/paused', options);
+    const disabled = await subscribers.add('http://127.0.0.1:9/disabled', options);
+    await subscribers.pause(paused.id, ws.clock.now());
+    await subscribers.disable(disabled.id, 'test', ws.clock.now());
+    await ws.write('alpha.md', markdownArticle('Alpha', 'Body.'));
+    const result = await ws.publish();
+    expect(result.problems).toEqual([]);
+    expect(ws.queue.jobs.map((j) => [j.subscriberId, j.event.type]).sort()).toEqual(
+      [
+        [paused.id, 'article.published'],
+        [paused.id, 'feed.updated'],
+        [disabled.id, 'article.published'],
+        [disabled.id, 'feed.updated'],
+      ].sort(),
+    );
+  });
+
   it('restores the published files when content is reverted after a build that crashed mid-way', async () => {
     await ws.write('alpha.md', markdownArticle('Alpha', 'Original body.'));
     await ws.publish();

@@ -2,13 +2,15 @@
  * Handoff: the run's events, after the files they describe are written, become delivery jobs for every subscriber
  * that wants them. A subscriber record that cannot be read is reported and skipped; it never holds up the others.
  */
-import type { DeliveryQueue, Subscriber } from '../../core/delivery.ts';
+import type { DeliveryQueue, Subscriber, SubscriberStatus } from '../../core/delivery.ts';
 import type { WebhookEvent } from '../../core/events.ts';
 import { fanOut } from '../../core/fan-out.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import { textOf } from './state.ts';
 
 const SUBSCRIBER_PREFIX = 'subscribers/';
+/** Every status a subscriber record can have: paused and disabled ones get their jobs too (delivery dead-letters them). */
+const SUBSCRIBER_STATUSES: readonly string[] = ['active', 'paused', 'disabled'] satisfies SubscriberStatus[];
 
 /** A state object that could not be used, and why; the run went on without it. */
 export interface StateProblem {
@@ -36,7 +38,7 @@ export async function readSubscribers(
     const valid =
       typeof value?.id === 'string' &&
       typeof value.url === 'string' &&
-      (value.status === 'active' || value.status === 'disabled') &&
+      SUBSCRIBER_STATUSES.includes(String(value.status)) &&
       Array.isArray(value.events) &&
       Array.isArray(value.secrets) &&
       value.secrets.every((secret) => typeof secret?.secret === 'string');
