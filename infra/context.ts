@@ -19,6 +19,7 @@ export const CONTEXT_KEYS = [
   'pruneContent',
   'dashboard',
   'subscriberDisableAfter',
+  'reconcileEvery',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -32,6 +33,7 @@ export type StackOptions = Pick<
   | 'pruneContent'
   | 'dashboard'
   | 'subscriberDisableAfter'
+  | 'reconcileEvery'
 >;
 
 /**
@@ -88,6 +90,12 @@ export function stackOptionsFromContext(get: (key: ContextKey) => unknown): Stac
       `context subscriberDisableAfter: expected a period such as 5d, 36h or 90m, or off, got "${subscriberDisableAfter}"`,
     );
   }
+  const reconcileEvery = text('reconcileEvery');
+  if (reconcileEvery !== undefined && parsePeriod(reconcileEvery) === undefined) {
+    throw new ConfigError(
+      `context reconcileEvery: expected a period such as 1h, 15m or 1d, or off, got "${reconcileEvery}"`,
+    );
+  }
   return {
     ...(domainName === undefined
       ? {}
@@ -104,5 +112,6 @@ export function stackOptionsFromContext(get: (key: ContextKey) => unknown): Stac
     ...(pruneContent === undefined ? {} : { pruneContent }),
     ...(dashboard === undefined ? {} : { dashboard }),
     ...(subscriberDisableAfter === undefined ? {} : { subscriberDisableAfter }),
+    ...(reconcileEvery === undefined ? {} : { reconcileEvery }),
   };
 }

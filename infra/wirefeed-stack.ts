@@ -19,8 +19,11 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { rules } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { feedUrls, type Site } from '../functions/core/article.ts';
+import { ConfigError } from '../functions/core/errors.ts';
+import { PUBLISH_MESSAGE_GROUP, reconcileBody } from '../functions/core/publish-messages.ts';
 import { DEFAULT_SCHEDULE_MS, maxAttempts } from '../functions/core/retry-schedule.ts';
 import { SITE_KEY, SOURCE_PREFIX } from '../functions/core/state-keys.ts';
+import { parsePeriod } from '../functions/core/subscriber-health.ts';
 import { ENV } from '../functions/handlers/env-names.ts';
 import { type AlarmNotificationOptions, AlarmNotifications } from './constructs/alarm-notifications.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';
@@ -59,6 +62,12 @@ export const PUBLISH_MAX_MESSAGE_AGE = Duration.seconds(PUBLISH_TIMEOUT.toSecond
  * three times or more out of the age metric.
  */
 export const DELIVERY_MAX_MESSAGE_AGE = Duration.hours(1);
+/**
+ * How often the scheduled reconcile lists the content bucket by default. It only catches what an event missed (an
+ * event dead-lettered after failed runs, an upload while the rule was being replaced), and a reconcile that finds
+ * nothing writes nothing, so an hour bounds how long such a change waits at the cost of one listing an hour.
+ */
+export const DEFAULT_RECONCILE_EVERY = '1h';
 
 export interface WirefeedStackProps extends StackProps, AlarmNotificationOptions {
   /** Directory uploaded to the content bucket on deploy (`site.json` and `articles/`). */
@@ -83,6 +92,11 @@ export interface WirefeedStackProps extends StackProps, AlarmNotificationOptions
    * Context key `subscriberDisableAfter` (`cdk deploy -c subscriberDisableAfter=7d`).
    */
   readonly subscriberDisableAfter?: string;
+  /**
+   * How often a reconcile lists the whole content bucket and publishes anything the S3 events missed: a period such
+   * as `1h` (the default), `15m` or `1d`, or `off` for no schedule. Context key `reconcileEvery`.
+   */
+  readonly reconcileEvery?: string;
 }
 
 /** The AWS home of the wirefeed pipeline; see the AWS mode diagram in DESIGN.md. */
@@ -102,10 +116,18 @@ export class WirefeedStack extends Stack {
   /** The topic every alarm notifies, when one is configured. */
   readonly alarmNotifications: AlarmNotifications;
   readonly dashboard: OperationsDashboard | undefined;
+  /** The scheduled reconcile, unless `reconcileEvery` is `off`. */
+  readonly reconcileSchedule: events.Rule | undefined;
 
   constructor(scope: Construct, id: string, props: WirefeedStackProps = {}) {
     super(scope, id, props);
     const removalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const reconcileEvery = props.reconcileEvery ?? DEFAULT_RECONCILE_EVERY;
+    // Checked before anything is built, so a bad setting stops the synth with its own message.
+    const reconcileMs = parsePeriod(reconcileEvery);
+    if (reconcileMs === undefined) {
+      throw new ConfigError(`reconcileEvery: expected a period such as 1h, 15m or 1d, or off, got "${reconcileEvery}"`);
+    }
 
     this.contentBucket = createSecureBucket(this, 'ContentBucket', {
       // Articles are the operator's source of truth: keep overwritten and deleted versions for a while.
@@ -185,8 +207,10 @@ export class WirefeedStack extends Stack {
           object: { key: [{ prefix: SOURCE_PREFIX }, SITE_KEY] },
         },
       },
-      targets: [new targets.SqsQueue(this.publishQueue.queue, { messageGroupId: 'publish' })],
+      targets: [new targets.SqsQueue(this.publishQueue.queue, { messageGroupId: PUBLISH_MESSAGE_GROUP })],
     });
+    // The schedule sends its reconcile into the same queue and group, so it never runs beside another publish.
+    this.reconcileSchedule = reconcileMs === null ? undefined : this.addReconcileSchedule(reconcileEvery, reconcileMs);
     // The deploy's own upload of content/ is what publishes the site the first time: its events must find the rule
     // and the queue (with the policy that lets EventBridge send) already in place, or they are dropped.
     this.contentDeployment.node.addDependency(contentChanged, this.publishQueue);
@@ -202,6 +226,8 @@ export class WirefeedStack extends Stack {
     this.publishFunction.bindBucket(ENV.siteBucket, this.siteBucket, 'readWrite');
     this.publishFunction.bindBucket(ENV.stateBucket, this.stateBucket, 'readWrite');
     this.publishFunction.bindQueue(ENV.deliveryQueueUrl, this.deliveryQueue.queue, 'send');
+    // A run too long for one invocation sends its continuation to its own queue, behind the changes already waiting.
+    this.publishFunction.bindQueue(ENV.publishQueueUrl, this.publishQueue.queue, 'send');
     this.publishFunction.bindValue(ENV.siteUrl, this.site.url);
     this.publishFunction.addEventSource(
       new SqsEventSource(this.publishQueue.queue, { batchSize: 10, reportBatchItemFailures: true }),
@@ -268,6 +294,23 @@ export class WirefeedStack extends Stack {
       new CfnOutput(this, 'AlarmTopicArn', { value: topic.topicArn, description: 'Every alarm notifies this topic' });
     }
     this.alarmNotifications.notifyEveryAlarm(this);
+  }
+
+  /**
+   * An EventBridge schedule that sends a reconcile message (the scheduled event's time in its body, so content-based
+   * deduplication keeps every one) into the PublishQueue's message group.
+   */
+  private addReconcileSchedule(every: string, ms: number): events.Rule {
+    return new events.Rule(this, 'ReconcileSchedule', {
+      description: `wirefeed: reconcile the content bucket every ${every.trim()}`,
+      schedule: events.Schedule.rate(Duration.minutes(ms / 60_000)),
+      targets: [
+        new targets.SqsQueue(this.publishQueue.queue, {
+          messageGroupId: PUBLISH_MESSAGE_GROUP,
+          message: events.RuleTargetInput.fromObject(reconcileBody(events.EventField.time)),
+        }),
+      ],
+    });
   }
 
   /** The dashboard of the queues, functions and custom metrics, listing every alarm defined so far. */

@@ -12,6 +12,8 @@ export interface PublishConfig {
   readonly stateBucket: string;
   readonly siteUrl: string;
   readonly deliveryQueueUrl: string;
+  /** The PublishQueue itself, for the continuation of a run that does not fit in one invocation. */
+  readonly publishQueueUrl: string;
 }
 
 export interface DeliveryConfig {
@@ -31,6 +33,7 @@ export function loadPublishConfig(env: Env): PublishConfig {
     stateBucket: readRequired(env, ENV.stateBucket),
     siteUrl: readUrl(env, ENV.siteUrl),
     deliveryQueueUrl: readUrl(env, ENV.deliveryQueueUrl),
+    publishQueueUrl: readUrl(env, ENV.publishQueueUrl),
   });
 }
 

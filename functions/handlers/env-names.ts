@@ -7,10 +7,12 @@ export const ENV = {
   contentBucket: 'WIREFEED_CONTENT_BUCKET',
   /** Bucket the published feeds and pages are written to (served by CloudFront). */
   siteBucket: 'WIREFEED_SITE_BUCKET',
-  /** Bucket holding the manifest, normalized cache, subscribers and outbox. */
+  /** Bucket holding the publish state (records, source index, archive, journal), subscribers and outbox. */
   stateBucket: 'WIREFEED_STATE_BUCKET',
   /** Public base URL of the site (the CloudFront URL); overrides `siteUrl` in site.json. */
   siteUrl: 'WIREFEED_SITE_URL',
+  /** URL of the FIFO queue of publish messages, where a run too long for one invocation sends its continuation. */
+  publishQueueUrl: 'WIREFEED_PUBLISH_QUEUE_URL',
   /** URL of the SQS queue delivery jobs wait in. */
   deliveryQueueUrl: 'WIREFEED_DELIVERY_QUEUE_URL',
   /** URL of the SQS queue dead delivery jobs are moved to, with their last error. */

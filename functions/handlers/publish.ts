@@ -1,69 +1,85 @@
 /**
- * PublishFunction: consumes the FIFO PublishQueue, whose messages are EventBridge "Object Created/Deleted" events
- * for the content bucket. `publish()` re-reads the whole content store, so one run covers every upload and
- * delete in the batch (and any event that was ever missed); the records only say why the run happened.
+ * PublishFunction: consumes the FIFO PublishQueue (docs/ARCHITECTURE.md, "AWS flow"). Its messages are EventBridge
+ * "Object Created/Deleted" events for the content bucket, the scheduled reconcile and continuations this function
+ * sent itself. One publish covers the whole batch: the keys the events name, or a full reconcile when any message
+ * asks for one. The run's deadline comes from the invocation's remaining time; a run that does not fit is
+ * checkpointed in the state bucket, and a continuation message brings the next invocation to carry it on.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createS3Client, S3Store } from '../adapters/s3-store.ts';
+import { SqsPublishQueue } from '../adapters/sqs-publish-queue.ts';
 import { SqsQueue } from '../adapters/sqs-queue.ts';
+import { WriterBusyError } from '../core/errors.ts';
 import { systemClock } from '../core/ports.ts';
+import { changesOf, invocationDeadline, type PublishTrigger, parsePublishMessage } from '../core/publish-messages.ts';
 import { type PublishPorts, publish } from '../pipeline/publish.ts';
 import { loadPublishConfig } from './config.ts';
 import { describeError, logJson } from './log.ts';
 
 const config = loadPublishConfig(process.env);
 const s3 = createS3Client(process.env);
+const sqs = new SQSClient({});
 const ports: PublishPorts = {
   content: new S3Store({ client: s3, bucket: config.contentBucket }),
   output: new S3Store({ client: s3, bucket: config.siteBucket }),
   state: new S3Store({ client: s3, bucket: config.stateBucket }),
-  queue: new SqsQueue({ client: new SQSClient({}), queueUrl: config.deliveryQueueUrl }),
+  queue: new SqsQueue({ client: sqs, queueUrl: config.deliveryQueueUrl }),
   clock: systemClock,
 };
+const publishQueue = new SqsPublishQueue({ client: sqs, queueUrl: config.publishQueueUrl });
 
-interface ObjectChange {
-  readonly type: string;
-  readonly key: string;
-}
-
-/** The S3 change an EventBridge→SQS record describes, or null for a body of another shape (logged, not fatal). */
-export function parseObjectChange(record: SQSRecord): ObjectChange | null {
-  try {
-    const body = JSON.parse(record.body) as { 'detail-type'?: unknown; detail?: { object?: { key?: unknown } } };
-    const key = body.detail?.object?.key;
-    const type = body['detail-type'];
-    return typeof key === 'string' && typeof type === 'string' ? { type, key } : null;
-  } catch {
-    return null;
-  }
-}
-
-export async function handler(event: SQSEvent, context?: Pick<Context, 'awsRequestId'>): Promise<SQSBatchResponse> {
-  const started = Date.now();
-  const changes = event.Records.map(parseObjectChange);
-  const trigger = {
-    requestId: context?.awsRequestId,
-    records: event.Records.length,
-    changes: changes.filter((change) => change !== null).slice(0, 20),
-    unrecognized: changes.filter((change) => change === null).length,
+/** What the log says of a batch's messages: how many of each kind, and the first changed keys. */
+function describeTriggers(triggers: readonly PublishTrigger[]): Record<string, unknown> {
+  const count = (kind: PublishTrigger['kind']) => triggers.filter((trigger) => trigger.kind === kind).length;
+  return {
+    records: triggers.length,
+    changes: triggers.flatMap((t) => (t.kind === 'change' ? [{ type: t.type, key: t.key }] : [])).slice(0, 20),
+    reconciles: count('reconcile'),
+    continuations: count('continue'),
+    unrecognized: count('unrecognized'),
   };
+}
+
+export async function handler(
+  event: SQSEvent,
+  context?: Partial<Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>>,
+): Promise<SQSBatchResponse> {
+  const started = Date.now();
+  const triggers = event.Records.map((record) => parsePublishMessage(record.body));
+  const changed = changesOf(triggers);
+  const deadline = invocationDeadline(started, context?.getRemainingTimeInMillis?.());
+  const trigger = { requestId: context?.awsRequestId, ...describeTriggers(triggers), reconcile: changed === undefined };
   try {
-    const result = await publish(ports, { siteUrl: config.siteUrl });
-    logJson('INFO', 'published', {
+    const result = await publish(ports, {
+      siteUrl: config.siteUrl,
+      ...(changed === undefined ? {} : { changed }),
+      ...(deadline === undefined ? {} : { deadline }),
+    });
+    // Sent before the batch is acknowledged: if it fails, the batch comes back and its retry carries the run on.
+    if (result.status === 'incomplete') await publishQueue.continueRun(result.run);
+    logJson('INFO', result.status === 'complete' ? 'published' : 'checkpointed, continuing', {
       ...trigger,
+      status: result.status,
+      run: result.run,
       articles: result.articles,
       written: result.written.length,
       unchanged: result.unchanged,
       deleted: result.deleted.length,
       events: result.events.length,
       rejected: result.rejected,
+      problems: result.problems,
       durationMs: Date.now() - started,
     });
     return { batchItemFailures: [] };
   } catch (error) {
     // Every record goes back: the FIFO group stays blocked until a run succeeds or the redrive moves them aside.
-    logJson('ERROR', 'publish failed', { ...trigger, ...describeError(error), durationMs: Date.now() - started });
+    const busy = error instanceof WriterBusyError;
+    logJson(busy ? 'WARN' : 'ERROR', busy ? 'publish waits: another run holds the state' : 'publish failed', {
+      ...trigger,
+      ...describeError(error),
+      durationMs: Date.now() - started,
+    });
     return { batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })) };
   }
 }

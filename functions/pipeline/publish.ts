@@ -88,6 +88,8 @@ export interface PublishResult {
   readonly events: readonly WebhookEvent[];
   /** State objects that could not be used (e.g. an unreadable subscriber record); the run went on without them. */
   readonly problems: readonly StateProblem[];
+  /** Id of the run in progress when this call is `incomplete` (the next call continues it), else null. */
+  readonly run: string | null;
 }
 
 /** Reads and validates `site.json` from the content store. */
@@ -178,8 +180,10 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
     let changed: readonly string[] | undefined = options.changed;
     if (head.run !== null) {
       // This call's changes wait until the run in progress has finished.
+      // (A continuation names no key: it only carries the run on.)
       const queued = mergeChanges(head.later, options.changed);
-      head.later = queued === undefined ? 'reconcile' : [...queued];
+      if (queued === undefined) head.later = 'reconcile';
+      else if (queued.length > 0) head.later = [...queued];
     } else if (head.later !== null) {
       changed = mergeChanges(head.later, options.changed);
       head.later = null;
@@ -274,5 +278,6 @@ function summarize(
     deleted,
     events: tally.events,
     problems: tally.problems,
+    run: status === 'incomplete' ? (head.run?.id ?? null) : null,
   };
 }

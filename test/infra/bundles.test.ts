@@ -16,6 +16,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store } from '../../functions/adapters/s3-store.ts';
 import type { DeadLetter, DeliveryJob, Subscriber } from '../../functions/core/delivery.ts';
+import { PUBLISH_MESSAGE_GROUP, parsePublishMessage } from '../../functions/core/publish-messages.ts';
 import { ENV } from '../../functions/handlers/env-names.ts';
 import { DELIVERY_METRICS, METRIC_NAMESPACE } from '../../functions/handlers/metric-names.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
@@ -24,7 +25,8 @@ import { type FakeSqs, startFakeSqs } from './fake-sqs.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SITE_URL = 'https://d111111abcdef8.cloudfront.net';
-const PUBLISH_QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:Wirefeed-PublishQueue.fifo';
+const PUBLISH_QUEUE_NAME = 'Wirefeed-PublishQueue.fifo';
+const PUBLISH_QUEUE_ARN = `arn:aws:sqs:us-east-1:123456789012:${PUBLISH_QUEUE_NAME}`;
 const DELIVERY_QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:Wirefeed-DeliveryQueue';
 
 interface Receiver {
@@ -54,13 +56,22 @@ interface Invocation {
   readonly importMs: number;
 }
 
-/** Imports the bundle in a fresh Node.js process with `env` only, invokes `handler(event)`, and returns its result. */
-function invokeBundle(bundle: string, env: Record<string, string>, event: SQSEvent): Promise<Invocation> {
+/**
+ * Imports the bundle in a fresh Node.js process with `env` only, invokes `handler(event)`, and returns its result.
+ * With `remainingMs`, the context says that much time is left (Lambda's `getRemainingTimeInMillis`).
+ */
+function invokeBundle(
+  bundle: string,
+  env: Record<string, string>,
+  event: SQSEvent,
+  remainingMs?: number,
+): Promise<Invocation> {
+  const remaining = remainingMs === undefined ? '' : `, getRemainingTimeInMillis: () => ${remainingMs}`;
   const script = `
     const started = performance.now();
     const { handler } = await import(${JSON.stringify(`file://${bundle}`)});
     const importMs = performance.now() - started;
-    const result = await handler(JSON.parse(process.env.WF_EVENT), { awsRequestId: 'test-request' });
+    const result = await handler(JSON.parse(process.env.WF_EVENT), { awsRequestId: 'test-request'${remaining} });
     process.stdout.write('\\nRESULT ' + JSON.stringify({ result, importMs }) + '\\n');
   `;
   return new Promise((done, fail) => {
@@ -169,6 +180,7 @@ function publishEnv(): Record<string, string> {
     [ENV.stateBucket]: 'state',
     [ENV.siteUrl]: SITE_URL,
     [ENV.deliveryQueueUrl]: sqs.queueUrl('Wirefeed-DeliveryQueue'),
+    [ENV.publishQueueUrl]: sqs.queueUrl(PUBLISH_QUEUE_NAME),
   };
 }
 
@@ -337,6 +349,57 @@ describe('publish bundle', () => {
     expect(s3.count('DeleteObject')).toBe(0);
     expect(sqs.callsOf('SendMessageBatch')).toHaveLength(before);
     expect(logs.find((line) => line.message === 'published')).toMatchObject({ written: 0, events: 0 });
+  });
+
+  it('carries a run that does not fit in an invocation on through continuation messages, handing each event out once', async () => {
+    const content = new S3Store({ client: s3.client, bucket: 'content' });
+    const added = ['late-1', 'late-2', 'late-3'];
+    for (const [i, id] of added.entries()) {
+      await content.put(`articles/${id}.md`, `---\ntitle: Late ${i}\ndate: 2026-02-0${i + 1}\n---\n\nFiled late.\n`);
+    }
+    const jobsBefore = queuedJobs().length;
+    // No time left: each invocation does the one step every run is allowed, then checkpoints and continues.
+    let records = added.map((id, index) =>
+      sqsRecord(s3Event('Object Created', `articles/${id}.md`), {
+        receiveCount: 1,
+        arn: PUBLISH_QUEUE_ARN,
+        messageId: `late-${index}`,
+      }),
+    );
+    const statuses: string[] = [];
+    for (let invocation = 0; invocation < 20 && records.length > 0; invocation++) {
+      const sent = sqs.callsOf('SendMessage').length;
+      const { result, logs } = await invokeBundle(bundles.publish, publishEnv(), { Records: records }, 0);
+      expect(result).toEqual({ batchItemFailures: [] });
+      const summary = logs.find((line) => line.level === 'INFO') ?? {};
+      statuses.push(String(summary.status));
+      const continuations = sqs.callsOf('SendMessage').slice(sent);
+      if (summary.status === 'complete') {
+        expect(continuations).toEqual([]);
+        records = [];
+        continue;
+      }
+      expect(summary).toMatchObject({ message: 'checkpointed, continuing', run: expect.any(String) });
+      expect(continuations).toHaveLength(1);
+      expect(continuations[0]?.input).toMatchObject({
+        QueueUrl: sqs.queueUrl(PUBLISH_QUEUE_NAME),
+        MessageGroupId: PUBLISH_MESSAGE_GROUP,
+      });
+      const body = String(continuations[0]?.input.MessageBody);
+      expect(parsePublishMessage(body)).toEqual({ kind: 'continue', run: summary.run });
+      records = [sqsRecord(body, { receiveCount: 1, arn: PUBLISH_QUEUE_ARN, messageId: `continue-${invocation}` })];
+    }
+    expect(statuses.at(-1)).toBe('complete');
+    expect(statuses.length).toBeGreaterThan(2);
+
+    const site = new S3Store({ client: s3.client, bucket: 'site' });
+    for (const id of added) expect(await site.head(`articles/${id}.html`), id).not.toBeNull();
+    const jobs = queuedJobs().slice(jobsBefore);
+    // Three article.published and one feed.updated, for each of the two subscribers, each handed out once.
+    expect(jobs.map((job) => job.event.type).sort()).toEqual(
+      [...Array(6).fill('article.published'), ...Array(2).fill('feed.updated')].sort(),
+    );
+    expect(new Set(queuedJobs().map((job) => job.id)).size).toBe(queuedJobs().length);
   });
 
   it('fails the whole batch, naming the cause, when the content bucket has no site.json', async () => {

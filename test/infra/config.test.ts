@@ -10,6 +10,7 @@ const PUBLISH_ENV = {
   [ENV.stateBucket]: 'state',
   [ENV.siteUrl]: 'https://d1.cloudfront.net',
   [ENV.deliveryQueueUrl]: 'https://sqs.eu-west-1.amazonaws.com/1/deliveries',
+  [ENV.publishQueueUrl]: 'https://sqs.eu-west-1.amazonaws.com/1/publish.fifo',
 };
 const DELIVERY_ENV = {
   [ENV.stateBucket]: 'state',
@@ -26,6 +27,7 @@ describe('handler configuration', () => {
       stateBucket: 'state',
       siteUrl: 'https://d1.cloudfront.net',
       deliveryQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/deliveries',
+      publishQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/publish.fifo',
     });
     expect(Object.isFrozen(config)).toBe(true);
   });

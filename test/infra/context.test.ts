@@ -21,6 +21,14 @@ describe('stack options from CDK context', () => {
     );
   });
 
+  it('read the reconcile period, and name the key for one that is not a period', () => {
+    expect(read({ reconcileEvery: '15m' })).toEqual({ reconcileEvery: '15m' });
+    expect(read({ reconcileEvery: 'off' })).toEqual({ reconcileEvery: 'off' });
+    expect(() => read({ reconcileEvery: 'hourly' })).toThrow(
+      new ConfigError('context reconcileEvery: expected a period such as 1h, 15m or 1d, or off, got "hourly"'),
+    );
+  });
+
   it('read what `-c key=value` gives, all strings', () => {
     expect(
       read({

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PUBLISH_MESSAGE_GROUP, parsePublishMessage, reconcileBody } from '../../functions/core/publish-messages.ts';
 import { DEFAULT_SCHEDULE_MS, maxAttempts } from '../../functions/core/retry-schedule.ts';
 import { ENV } from '../../functions/handlers/env-names.ts';
 import { addSecurityChecks } from '../../infra/constructs/security-checks.ts';
@@ -61,7 +62,8 @@ describe('resource inventory', () => {
     synth.template.resourceCountIs('AWS::S3::Bucket', 3);
     synth.template.resourceCountIs('AWS::SQS::Queue', 4);
     synth.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
-    synth.template.resourceCountIs('AWS::Events::Rule', 1);
+    // Content changes, and the scheduled reconcile.
+    synth.template.resourceCountIs('AWS::Events::Rule', 2);
     synth.template.resourceCountIs('AWS::CloudFront::Distribution', 1);
     synth.template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
     // Per queue: dead letters and oldest message; per function: errors, throttles, duration.
@@ -279,6 +281,52 @@ describe('event sources', () => {
   });
 });
 
+describe('the scheduled reconcile', () => {
+  it('sends a reconcile into the publish queue every hour, in the one message group, the event time in its body', () => {
+    const rule = synth.json.Resources[logicalId(synth.stack.reconcileSchedule as IConstruct)]?.Properties ?? {};
+    expect(rule.ScheduleExpression).toBe('rate(1 hour)');
+    expect(rule.State).toBe('ENABLED');
+    const [target] = rule.Targets as Record<string, unknown>[];
+    expect(target).toMatchObject({
+      Arn: { 'Fn::GetAtt': [logicalId(synth.stack.publishQueue.queue), 'Arn'] },
+      SqsParameters: { MessageGroupId: PUBLISH_MESSAGE_GROUP },
+      InputTransformer: { InputPathsMap: { time: '$.time' } },
+    });
+    // What the queue receives once EventBridge has put in the time (as a JSON string, a placeholder outside quotes
+    // stands for the value as JSON): a body the PublishFunction reads as a reconcile.
+    const template = (target?.InputTransformer as { InputTemplate: string }).InputTemplate;
+    const body = template.replace('<time>', JSON.stringify('2026-03-01T12:00:00Z'));
+    expect(parsePublishMessage(body)).toEqual({ kind: 'reconcile', time: '2026-03-01T12:00:00Z' });
+    expect(JSON.parse(body)).toEqual(reconcileBody('2026-03-01T12:00:00Z'));
+  });
+
+  it('let the publish function send continuations to its own queue', () => {
+    const role = logicalId(synth.stack.publishFunction.role as IConstruct);
+    const queue = logicalId(synth.stack.publishQueue.queue);
+    const sends = statementsOfRole(role).filter(
+      (statement) =>
+        actionsOf(statement).includes('sqs:SendMessage') &&
+        resourcesOf(statement).some((resource) => JSON.stringify(resource).includes(`"${queue}"`)),
+    );
+    expect(sends).toHaveLength(1);
+  });
+
+  it('follows the reconcileEvery option, and is left out with off', async () => {
+    const every = await synthesizeWirefeed({ skipBundling: true, props: { reconcileEvery: '15m' } });
+    const off = await synthesizeWirefeed({ skipBundling: true, props: { reconcileEvery: 'off' } });
+    for (const { outdir } of [every, off]) rmSync(outdir, { recursive: true, force: true });
+    expect(
+      resourcesOfType(every.json, 'AWS::Events::Rule').map(([, props]) => props.ScheduleExpression),
+    ).toContainEqual('rate(15 minutes)');
+    off.template.resourceCountIs('AWS::Events::Rule', 1);
+    expect(off.stack.reconcileSchedule).toBeUndefined();
+    // Refused before anything is built (so no asset is staged for a stack that cannot be).
+    expect(() => new WirefeedStack(new App({ outdir: synth.outdir }), 'Bad', { reconcileEvery: 'hourly' })).toThrow(
+      'reconcileEvery: expected a period such as 1h, 15m or 1d, or off, got "hourly"',
+    );
+  });
+});
+
 describe('functions', () => {
   const ours = () => [synth.stack.publishFunction, synth.stack.deliveryFunction];
 
@@ -312,7 +360,15 @@ describe('functions', () => {
           .Variables,
       ).sort();
     expect(env(synth.stack.publishFunction)).toEqual(
-      [ENV.contentBucket, ENV.siteBucket, ENV.stateBucket, ENV.deliveryQueueUrl, ENV.siteUrl, 'NODE_OPTIONS'].sort(),
+      [
+        ENV.contentBucket,
+        ENV.siteBucket,
+        ENV.stateBucket,
+        ENV.deliveryQueueUrl,
+        ENV.publishQueueUrl,
+        ENV.siteUrl,
+        'NODE_OPTIONS',
+      ].sort(),
     );
     expect(env(synth.stack.deliveryFunction)).toEqual(
       [ENV.stateBucket, ENV.deliveryQueueUrl, ENV.deliveryDeadLetterQueueUrl, 'NODE_OPTIONS'].sort(),
