@@ -294,7 +294,7 @@ describe('the scheduled reconcile', () => {
     });
     // What the queue receives once EventBridge has put in the time (as a JSON string, a placeholder outside quotes
     // stands for the value as JSON): a body the PublishFunction reads as a reconcile.
-    const template = (target?.InputTransformer as { InputTemplate: string }).InputTemplate;
+    const template = (target?.InputTransformer as { InputTemplate?: string } | undefined)?.InputTemplate ?? '';
     const body = template.replace('<time>', JSON.stringify('2026-03-01T12:00:00Z'));
     expect(parsePublishMessage(body)).toEqual({ kind: 'reconcile', time: '2026-03-01T12:00:00Z' });
     expect(JSON.parse(body)).toEqual(reconcileBody('2026-03-01T12:00:00Z'));
