@@ -359,9 +359,10 @@ function nextRecord(
     return tombstone;
   }
   if (fresh === null) {
-    // The owner was not read, or its edit was rejected: the last good version stays.
+    // The owner was not read, or its edit was rejected: the last good version stays, in the collections it
+    // belongs to (a record adopted from release 1 is in none yet).
     const live = prior as LiveRecord;
-    return { ...live, claimants };
+    return { ...live, claimants, collections: [...context.collectionsOf(live.article)] };
   }
   const live = prior?.state === 'live' ? prior : null;
   const claim = claims.get(owner) as Claim & { kind: 'claims' };

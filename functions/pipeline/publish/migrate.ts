@@ -20,7 +20,7 @@ import type { ObjectStore } from '../../core/ports.ts';
 import { type LiveRecord, RECORD_FORMAT } from '../../core/records.ts';
 import { toUtcIso } from '../../core/render/entries.ts';
 import { LEGACY_CACHE_PREFIX, MANIFEST_KEY, MARKER_KEY, WINDOW_KEY, windowKey } from '../../core/state-keys.ts';
-import { collectionsOf, SITE_COLLECTION_ID } from './collections.ts';
+import { SITE_COLLECTION_ID } from './collections.ts';
 import type { StateProblem } from './handoff.ts';
 import { emptyHead, type Head, type Journal, STATE_FORMAT } from './journal.ts';
 import { SourceIndex } from './source-index.ts';
@@ -253,7 +253,9 @@ export async function migrateLegacyState(options: {
       published: toUtcIso(v1.published),
       updated: toUtcIso(v1.updated),
       normalizer: RELEASE_1,
-      collections: collectionsOf(article),
+      // In no collection yet: the archive and the feed window start empty, and the first run, which reads every
+      // source again, adds each article to its collections as it goes (an unchanged article included).
+      collections: [],
       article,
     };
     await writeRecord(state, record);
