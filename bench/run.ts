@@ -19,6 +19,7 @@ import { type BenchContext, type CaseResult, PROJECT_ROOT } from './cases/common
 import { runFeedRenderCase } from './cases/feed-render.ts';
 import { runNormalizeCase } from './cases/normalize-worst.ts';
 import { runS3CostCase } from './cases/s3-cost.ts';
+import { runScaleCase } from './cases/scale.ts';
 import { runWatchCase } from './cases/watch.ts';
 import { runWebhookCase } from './cases/webhooks.ts';
 
@@ -204,6 +205,7 @@ async function main(): Promise<void> {
   if (wants('6')) await timed((ctx) => runBundleCase(ctx).then((r) => [r]), context('bundles'));
   if (wants('7')) await timed((ctx) => runNormalizeCase(ctx).then((r) => [r]), context('normalize'));
   if (wants('8')) await timed((ctx) => runS3CostCase(ctx).then((r) => [r]), context('s3-cost'));
+  if (wants('9')) await timed((ctx) => runScaleCase(ctx).then((r) => [r]), context('scale'));
 
   const results: BenchResults = {
     mode: quick ? 'quick' : 'full',
