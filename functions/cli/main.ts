@@ -9,6 +9,7 @@ import type { CliIo, Command } from './io.ts';
 import { processIo } from './io.ts';
 import { normalizeCommand } from './normalize-command.ts';
 import { EXIT, reportError } from './report.ts';
+import { statusCommand } from './status-command.ts';
 import { subscribersCommand } from './subscribers-command.ts';
 
 export { EXIT, reportError } from './report.ts';
@@ -23,6 +24,7 @@ Usage:
                       | enable ID [--replay] [--since TIME] | remove ID | rotate ID | expire-previous ID | test ID
   wirefeed deliver [--wait]           send pending webhook deliveries
   wirefeed deliveries pending | retry ID | dead | replay [ID...] | log   (--queue URL: the DeliveryQueue in AWS)
+  wirefeed status [--json]            last publish, rejected files, deliveries, subscriber health (exit 1: attention)
 
 Every command takes --help, e.g. wirefeed build --help. Common options:
   --content DIR                       article sources and site.json (default content)
@@ -33,7 +35,8 @@ Every command takes --help, e.g. wirefeed build --help. Common options:
 Environment: ${ENV.port} (dev server port), ${ENV.allowPrivateTargets} (1/true/yes/on or 0/false/no/off),
   ${ENV.disableFailingAfter} (disable a subscriber failing this long: 5d by default, 36h, 90m or off).
 
-Exit codes: 0 ok, 1 failure or rejected articles, 2 usage error, 75 state busy (another run is publishing, try
+Exit codes: 0 ok, 1 failure or rejected articles (status: something needs attention), 2 usage error,
+3 (status) nothing published with this state yet, 75 state busy (another run is publishing, try
 again later), 70 internal error (a bug: please report it).
 `;
 
@@ -44,6 +47,7 @@ const COMMANDS: Record<string, Command> = {
   subscribers: subscribersCommand,
   deliver: deliverCommand,
   deliveries: deliveriesCommand,
+  status: statusCommand,
 };
 
 /** Runs the `wirefeed` command line; resolves to the exit code. Every error is reported by `reportError`. */

@@ -22,6 +22,9 @@ export const LOCK_KEY = 'lock.json';
 /** State store: the root record — what is published (format, versions, site hash) and the run in progress. */
 export const STATE_KEY = 'state.json';
 
+/** State store: the latest publish that failed (when, and why), for `wirefeed status`; written only on failure. */
+export const LAST_FAILURE_KEY = 'last-failure.json';
+
 /** State store: one record per article id (live or tombstone). */
 export const RECORD_PREFIX = 'records/';
 export function recordKey(id: string): string {

@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import type { Site } from '../core/article.ts';
 import { articleUrl, feedUrls } from '../core/article.ts';
 import type { DeliveryQueue } from '../core/delivery.ts';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, WriterBusyError } from '../core/errors.ts';
 import type { WebhookEvent } from '../core/events.ts';
 import { sha256 } from '../core/hash.ts';
 import { parseJsonBytes } from '../core/json.ts';
@@ -39,6 +39,7 @@ import { hasLegacyState, migrateLegacyState } from './publish/migrate.ts';
 import { isEmptyPlan, type Plan, planRun } from './publish/plan.ts';
 import { type PublishProgress, RecordCache, Run, type RunTally } from './publish/run.ts';
 import { SourceIndex } from './publish/source-index.ts';
+import { clearFailure, recordFailure } from './status.ts';
 
 export type { RejectedSource } from './publish/accept.ts';
 export type { StateProblem } from './publish/handoff.ts';
@@ -135,8 +136,20 @@ function newRun(plan: Plan, head: Head, siteHash: string, now: Date): RunState {
   };
 }
 
-/** Publishes the content store to the output store; see the module comment for the guarantees. */
+/**
+ * Publishes the content store to the output store; see the module comment for the guarantees. A run that fails
+ * (other than finding the state busy) is recorded for `wirefeed status` before the error goes on.
+ */
 export async function publish(ports: PublishPorts, options: PublishOptions = {}): Promise<PublishResult> {
+  try {
+    return await publishRun(ports, options);
+  } catch (error) {
+    if (!(error instanceof WriterBusyError)) await recordFailure(ports.state, ports.clock.now(), error);
+    throw error;
+  }
+}
+
+async function publishRun(ports: PublishPorts, options: PublishOptions): Promise<PublishResult> {
   const { content, state, clock } = ports;
   const startedAt = clock.now().getTime();
   const deadline = Math.min(
@@ -157,6 +170,8 @@ export async function publish(ports: PublishPorts, options: PublishOptions = {})
   if (!legacy && head?.run == null && head?.later == null) {
     plan = await planRun({ ...ports, index, head: head ?? emptyHead(), siteHash, changed: options.changed });
     if (isEmptyPlan(plan) && plan.refreshed.length === 0) {
+      // Nothing to do is a success too: a failure recorded earlier is over (a finished run supersedes it by date).
+      await clearFailure(state);
       return summarize(head ?? emptyHead(), index, tally, 'complete', plan.complete);
     }
   }

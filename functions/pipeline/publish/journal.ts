@@ -21,6 +21,7 @@ import type { WebhookEvent } from '../../core/events.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import type { RecordImage, SourceEntry } from '../../core/records.ts';
 import { JOURNAL_PREFIX, journalKey, STATE_KEY } from '../../core/state-keys.ts';
+import type { LastRun } from '../../core/status.ts';
 import type { CollectionDelta } from './accept.ts';
 import { IO_CONCURRENCY, invalidState, JSON_TYPE, readState } from './state.ts';
 
@@ -99,6 +100,8 @@ export interface Head {
    */
   adopted: { readonly events: readonly WebhookEvent[] } | null;
   run: RunState | null;
+  /** What the last finished run did (absent before the first, and in states written by older versions). */
+  last?: LastRun;
 }
 
 export function emptyHead(): Head {
@@ -137,6 +140,9 @@ function parseHead(state: ObjectStore, value: unknown): Head {
     !(Array.isArray(h.later) && h.later.every((k) => typeof k === 'string'))
   ) {
     throw fail('state root has an invalid "later"');
+  }
+  if (h.last !== undefined && !(typeof h.last === 'object' && h.last !== null && typeof h.last.finished === 'string')) {
+    throw fail('state root has an invalid "last"');
   }
   if (h.run !== null) {
     const r = h.run as Partial<RunState> | undefined;

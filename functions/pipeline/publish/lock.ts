@@ -68,6 +68,17 @@ function parseLease(body: Uint8Array): LeaseRecord | null {
   }
 }
 
+/** The lease as stored, for `wirefeed status`: who holds it since when, and whether it is still valid at `now`. */
+export async function describeLease(
+  state: ObjectStore,
+  now: Date,
+): Promise<{ readonly host: string; readonly pid: number; readonly acquired: string; readonly valid: boolean } | null> {
+  const object = await state.get(LOCK_KEY);
+  const held = object === null ? null : parseLease(object.body);
+  if (held === null) return null;
+  return { ...held.holder, acquired: held.acquired, valid: Date.parse(held.expires) > now.getTime() };
+}
+
 /** The writer lease this run holds on a state store. */
 export class WriterLease {
   readonly #state: ObjectStore;

@@ -12,6 +12,7 @@ import type { WebhookEvent } from '../../core/events.ts';
 import type { Clock, ObjectStore } from '../../core/ports.ts';
 import type { ArticleRecord } from '../../core/records.ts';
 import { renderArticlePage } from '../../core/render/index.ts';
+import type { LastRun } from '../../core/status.ts';
 import { type AcceptContext, acceptBatch, type RecordSource, type RejectedSource } from './accept.ts';
 import { type Collections, collectionsOf, entryOf, SITE_COLLECTION_ID } from './collections.ts';
 import { handOff, readSubscribers, type StateProblem } from './handoff.ts';
@@ -328,10 +329,30 @@ export class Run {
     head.normalizer = run.normalizer;
     head.collectionFiles = this.#c.collections.outputCount();
     head.run = null;
+    head.last = lastRunOf(run, head.articles, this.#c.tally, this.#c.clock.now());
     await this.#c.journal.write(head);
     // After the root stopped naming them; a crash in between leaves objects the next reconcile removes.
     if (run.spilled.length > 0 || run.work === null) await this.#c.journal.forget(run.id);
   }
+}
+
+/** What `wirefeed status` shows of a finished run: kept in the root record, which finishing writes anyway. */
+function lastRunOf(run: RunState, articles: number, tally: RunTally, now: Date): LastRun {
+  const count = (type: WebhookEvent['type']) => tally.events.filter((event) => event.type === type).length;
+  return {
+    run: run.id,
+    started: run.started,
+    finished: now.toISOString(),
+    articles,
+    published: count('article.published'),
+    updated: count('article.updated'),
+    deleted: count('article.deleted'),
+    feedUpdated: count('feed.updated'),
+    filesWritten: new Set(tally.written).size,
+    filesDeleted: new Set(tally.deleted).size,
+    rejected: tally.rejected.size,
+    problems: tally.problems.slice(0, 20),
+  };
 }
 
 /** The next batch of work items of one kind from `cursor`. */
