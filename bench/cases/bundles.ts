@@ -53,6 +53,7 @@ const HANDLER_ENV = {
   WIREFEED_SITE_URL: 'https://bench.example.com',
   WIREFEED_DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-delivery',
   WIREFEED_DELIVERY_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-delivery-dlq',
+  WIREFEED_PUBLISH_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-publish.fifo',
 };
 
 /** Imports the bundle (module-scope init included: config, clients) and reports how long that took. */
