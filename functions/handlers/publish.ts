@@ -4,6 +4,10 @@
  * sent itself. One publish covers the whole batch: the keys the events name, or a full reconcile when any message
  * asks for one. The run's deadline comes from the invocation's remaining time; a run that does not fit is
  * checkpointed in the state bucket, and a continuation message brings the next invocation to carry it on.
+ *
+ * Logs are Powertools JSON lines with the request id (`function_request_id`): one summary per call, and one line
+ * per event handed out (`eventId`, the webhook-id the DeliveryFunction logs for each attempt of it), so a run can be
+ * followed to the deliveries it caused. Metrics are EMF documents (telemetry.ts), published once per invocation.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -15,8 +19,11 @@ import { systemClock } from '../core/ports.ts';
 import { changesOf, invocationDeadline, type PublishTrigger, parsePublishMessage } from '../core/publish-messages.ts';
 import { type PublishPorts, publish } from '../pipeline/publish.ts';
 import { loadPublishConfig } from './config.ts';
-import { describeError, logJson } from './log.ts';
+import { describeError } from './log.ts';
+import { failedPublishDataPoints, publishDataPoints } from './publish-metrics.ts';
+import { createTelemetry, recordMetrics } from './telemetry.ts';
 
+const { logger, metrics } = createTelemetry(process.env, 'wirefeed-publish');
 const config = loadPublishConfig(process.env);
 const s3 = createS3Client(process.env);
 const sqs = new SQSClient({});
@@ -41,15 +48,21 @@ function describeTriggers(triggers: readonly PublishTrigger[]): Record<string, u
   };
 }
 
-export async function handler(
-  event: SQSEvent,
-  context?: Partial<Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>>,
-): Promise<SQSBatchResponse> {
+export async function handler(event: SQSEvent, context?: Partial<Context>): Promise<SQSBatchResponse> {
+  if (context !== undefined) logger.addContext(context as Context);
+  try {
+    return await publishBatch(event, context);
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}
+
+async function publishBatch(event: SQSEvent, context: Partial<Context> | undefined): Promise<SQSBatchResponse> {
   const started = Date.now();
   const triggers = event.Records.map((record) => parsePublishMessage(record.body));
   const changed = changesOf(triggers);
   const deadline = invocationDeadline(started, context?.getRemainingTimeInMillis?.());
-  const trigger = { requestId: context?.awsRequestId, ...describeTriggers(triggers), reconcile: changed === undefined };
+  const trigger = { ...describeTriggers(triggers), reconcile: changed === undefined };
   try {
     const result = await publish(ports, {
       siteUrl: config.siteUrl,
@@ -58,7 +71,8 @@ export async function handler(
     });
     // Sent before the batch is acknowledged: if it fails, the batch comes back and its retry carries the run on.
     if (result.status === 'incomplete') await publishQueue.continueRun(result.run);
-    logJson('INFO', result.status === 'complete' ? 'published' : 'checkpointed, continuing', {
+    const durationMs = Date.now() - started;
+    logger.info(result.status === 'complete' ? 'published' : 'checkpointed, continuing', {
       ...trigger,
       status: result.status,
       run: result.run,
@@ -69,17 +83,25 @@ export async function handler(
       events: result.events.length,
       rejected: result.rejected,
       problems: result.problems,
-      durationMs: Date.now() - started,
+      durationMs,
     });
+    for (const handed of result.events) {
+      logger.info('event handed out', {
+        eventId: handed.id,
+        eventType: handed.type,
+        ...('id' in handed.data ? { articleId: handed.data.id } : {}),
+      });
+    }
+    recordMetrics(metrics, publishDataPoints(result, durationMs));
     return { batchItemFailures: [] };
   } catch (error) {
     // Every record goes back: the FIFO group stays blocked until a run succeeds or the redrive moves them aside.
     const busy = error instanceof WriterBusyError;
-    logJson(busy ? 'WARN' : 'ERROR', busy ? 'publish waits: another run holds the state' : 'publish failed', {
-      ...trigger,
-      ...describeError(error),
-      durationMs: Date.now() - started,
-    });
+    const durationMs = Date.now() - started;
+    const fields = { ...trigger, ...describeError(error), durationMs };
+    if (busy) logger.warn('publish waits: another run holds the state', fields);
+    else logger.error('publish failed', fields);
+    recordMetrics(metrics, failedPublishDataPoints(durationMs));
     return { batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })) };
   }
 }

@@ -18,7 +18,7 @@ import { S3Store } from '../../functions/adapters/s3-store.ts';
 import type { DeadLetter, DeliveryJob, Subscriber } from '../../functions/core/delivery.ts';
 import { PUBLISH_MESSAGE_GROUP, parsePublishMessage } from '../../functions/core/publish-messages.ts';
 import { ENV } from '../../functions/handlers/env-names.ts';
-import { DELIVERY_METRICS, METRIC_NAMESPACE } from '../../functions/handlers/metric-names.ts';
+import { DELIVERY_METRICS, METRIC_NAMESPACE, PUBLISH_METRICS } from '../../functions/handlers/metric-names.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { type S3TestServer, startS3Server } from '../helpers/s3-server.ts';
 import { type FakeSqs, startFakeSqs } from './fake-sqs.ts';
@@ -181,8 +181,11 @@ function publishEnv(): Record<string, string> {
     [ENV.siteUrl]: SITE_URL,
     [ENV.deliveryQueueUrl]: sqs.queueUrl('Wirefeed-DeliveryQueue'),
     [ENV.publishQueueUrl]: sqs.queueUrl(PUBLISH_QUEUE_NAME),
+    AWS_LAMBDA_FUNCTION_NAME: PUBLISH_FUNCTION_NAME,
   };
 }
+
+const PUBLISH_FUNCTION_NAME = 'Wirefeed-PublishFunction-def456';
 
 function deliveryEnv(): Record<string, string> {
   return {
@@ -325,10 +328,44 @@ describe('publish bundle', () => {
     const summary = logs.find((line) => line.message === 'published');
     expect(summary).toMatchObject({
       level: 'INFO',
+      service: PUBLISH_FUNCTION_NAME,
+      function_request_id: 'test-request',
       records: articles.length,
       articles: articles.length,
       events: events.size,
     });
+    // One line per event handed out, with the id each delivery of it logs as its eventId (the webhook-id).
+    const handed = logs.filter((line) => line.message === 'event handed out');
+    expect(handed.map((line) => line.eventId).sort()).toEqual([...events].sort());
+    for (const line of handed) {
+      expect(line).toMatchObject({
+        level: 'INFO',
+        service: PUBLISH_FUNCTION_NAME,
+        function_request_id: 'test-request',
+      });
+    }
+    expect(handed.filter((line) => line.eventType === 'article.published').map((line) => line.articleId)).toEqual(
+      expect.arrayContaining(articles.map((name) => name.replace(/\.(txt|md)$/, ''))),
+    );
+
+    // One EMF document for the invocation, every publish metric by service, with its unit.
+    const documents = emfDocuments(logs);
+    expect(documents).toHaveLength(1);
+    const metrics = metricsIn(documents);
+    const service = { service: PUBLISH_FUNCTION_NAME };
+    const written = Number(summary?.written) + Number(summary?.deleted);
+    expect(metrics[PUBLISH_METRICS.articlesPublished.name]).toEqual([
+      { unit: 'Count', dimensions: service, total: articles.length },
+    ]);
+    expect(metrics[PUBLISH_METRICS.articlesUpdated.name]).toEqual([{ unit: 'Count', dimensions: service, total: 0 }]);
+    expect(metrics[PUBLISH_METRICS.articlesDeleted.name]).toEqual([{ unit: 'Count', dimensions: service, total: 0 }]);
+    expect(metrics[PUBLISH_METRICS.articlesRejected.name]).toEqual([{ unit: 'Count', dimensions: service, total: 0 }]);
+    expect(metrics[PUBLISH_METRICS.filesWritten.name]).toEqual([
+      { unit: 'Count', dimensions: service, total: written },
+    ]);
+    expect(written).toBeGreaterThan(0);
+    expect(metrics[PUBLISH_METRICS.runDuration.name]).toMatchObject([{ unit: 'Milliseconds', dimensions: service }]);
+    expect(documents[0]?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service']]);
   });
 
   it('writes nothing and queues nothing when republishing unchanged content', async () => {
@@ -418,7 +455,15 @@ describe('publish bundle', () => {
       event,
     );
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'broken' }] });
-    expect(logs.find((line) => line.level === 'ERROR')).toMatchObject({ errorName: 'ConfigError' });
+    expect(logs.find((line) => line.level === 'ERROR')).toMatchObject({
+      message: 'publish failed',
+      errorName: 'ConfigError',
+      service: PUBLISH_FUNCTION_NAME,
+      function_request_id: 'test-request',
+    });
+    // A failed call counts its duration and nothing else.
+    const metrics = metricsIn(emfDocuments(logs));
+    expect(Object.keys(metrics)).toEqual([PUBLISH_METRICS.runDuration.name]);
   });
 
   it('fails at import, naming the variable, when the configuration is incomplete', async () => {
