@@ -135,6 +135,11 @@ export interface FeedEntry {
   readonly published: string;
   /** ISO 8601: the source's `updated`, else the last time the content hash changed (>= published). */
   readonly updated: string;
+  /**
+   * The entry's permanent id in every feed (RSS guid, Atom id, JSON Feed id): the article URL when it was first
+   * published, kept when the site moves (docs/ARCHITECTURE.md, "Entry ids"). Absent: the article URL.
+   */
+  readonly id?: string;
 }
 
 /** What the index page needs of an entry: its headline fields, not its body. A FeedEntry is one. */
@@ -173,7 +178,12 @@ export interface OutputFile {
 
 /** URL of an article's page. */
 export function articleUrl(site: Site, id: string): string {
-  return `${site.siteUrl}/articles/${encodeURIComponent(id)}.html`;
+  return articleUrlAt(site.siteUrl, id);
+}
+
+/** The URL of article `id`'s page under `siteUrl` (absolute, without trailing slash). */
+export function articleUrlAt(siteUrl: string, id: string): string {
+  return `${siteUrl}/articles/${encodeURIComponent(id)}.html`;
 }
 
 /** URLs of the three feeds. */

@@ -17,6 +17,8 @@ export interface EventContext {
   readonly articleUrl: (id: string) => string;
   /** ISO 8601 time of the run (of the first run of a continued sequence), carried as the event's `timestamp`. */
   readonly timestamp: string;
+  /** The feed URLs before, when the run moves the site to a new `siteUrl` (announced in feed.updated). */
+  readonly movedFrom?: FeedUrls;
 }
 
 function articleData(record: RecordImage & { state: 'live' }, context: EventContext): ArticleEventData {
@@ -81,6 +83,10 @@ export function feedUpdatedEvent(ids: AnnouncedIds, feedFilesHash: string, conte
     id: eventId('feed.updated', 'feeds', feedFilesHash),
     type: 'feed.updated',
     timestamp: context.timestamp,
-    data: { feeds: context.feeds, ...ids },
+    data: {
+      feeds: context.feeds,
+      ...(context.movedFrom === undefined ? {} : { moved: { from: context.movedFrom } }),
+      ...ids,
+    },
   };
 }

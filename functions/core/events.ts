@@ -49,6 +49,11 @@ export interface ArticleEventData {
 /** `data` of feed.updated: which articles changed in the build. */
 export interface FeedEventData {
   readonly feeds: FeedUrls;
+  /**
+   * Present when the site moved to a new `siteUrl` in this build: the feed URLs before. Subscribers should follow
+   * `feeds`; entry ids are unchanged (the items are not new).
+   */
+  readonly moved?: { readonly from: FeedUrls };
   readonly published: readonly string[];
   readonly updated: readonly string[];
   readonly deleted: readonly string[];

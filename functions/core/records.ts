@@ -3,7 +3,7 @@
  * the pipeline reads and writes them through the state store; a record that is not what wirefeed wrote is a
  * StateError naming its key, never a guess.
  */
-import type { Article } from './article.ts';
+import { type Article, articleUrlAt } from './article.ts';
 import { StateError } from './errors.ts';
 import { isSlug } from './normalize/slug.ts';
 
@@ -25,6 +25,11 @@ interface RecordBase {
   readonly updated: string;
   /** Other sources that claim this id, waiting to take over when the owner goes (sorted). */
   readonly claimants: readonly string[];
+  /**
+   * The feed entry id minted at first publish (the article URL then), kept for good — across edits, deletion,
+   * restore and a move of the site. Absent in records written before ids were kept: see {@link entryIdOf}.
+   */
+  readonly entryId?: string;
 }
 
 /** A published article. */
@@ -51,6 +56,14 @@ export type Headline = Pick<Article, 'title' | 'summary' | 'authors' | 'category
 
 /** A record as the journal keeps it before a batch changes it: the article reduced to its headline. */
 export type RecordImage = (Omit<LiveRecord, 'article'> & { readonly article: Headline }) | Tombstone;
+
+/**
+ * The feed entry id of a record: the one it was minted with, or for a record from before ids were kept, its article
+ * URL under `legacyBase`, the site URL the state's output was published with when ids began to be kept.
+ */
+export function entryIdOf(record: Pick<RecordBase, 'id' | 'entryId'>, legacyBase: string): string {
+  return record.entryId ?? articleUrlAt(legacyBase, record.id);
+}
 
 /** The journal's image of a record. */
 export function imageOf(record: ArticleRecord): RecordImage {
@@ -106,6 +119,7 @@ const BASE_CHECKS: Readonly<Record<string, Checker>> = {
   published: isIso,
   updated: isIso,
   claimants: isStringArray,
+  entryId: (v) => v === undefined || typeof v === 'string',
 };
 
 const ARTICLE_CHECKS: Readonly<Record<string, Checker>> = {

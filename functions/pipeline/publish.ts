@@ -113,8 +113,34 @@ function mergeChanges(later: Head['later'], changed: readonly string[] | undefin
   return [...new Set([...(later ?? []), ...changed])].sort();
 }
 
-function newRun(plan: Plan, head: Head, siteHash: string, now: Date): RunState {
+/** Where the published output is now and what existing records' entry ids are based on (a new run fixes both). */
+interface Origin {
+  /** The site URL the output was published with, or null when there is no output yet. */
+  readonly siteUrl: string | null;
+  readonly idBase: string;
+}
+
+/**
+ * The origin of the output `head` describes. A state written before it recorded its site URL is read from the
+ * published JSON Feed's `home_page_url` (the URL every id of that output was made from), once: the run records it.
+ */
+async function originOf(head: Head, output: ObjectStore, site: Site): Promise<Origin> {
+  let siteUrl = head.siteUrl ?? null;
+  if (siteUrl === null && head.site !== '') {
+    const feed = await output.get('feed.json').catch(() => null);
+    try {
+      const home = feed === null ? null : (parseJsonBytes(feed.body) as { home_page_url?: unknown }).home_page_url;
+      if (typeof home === 'string' && /^https?:\/\//.test(home)) siteUrl = home.replace(/\/+$/, '');
+    } catch {
+      // An unreadable feed names no URL: the ids stay those of the current site URL.
+    }
+  }
+  return { siteUrl, idBase: head.idBase ?? siteUrl ?? site.siteUrl };
+}
+
+function newRun(plan: Plan, head: Head, siteHash: string, now: Date, origin: Origin, site: Site): RunState {
   const carried = head.adopted?.events ?? [];
+  const moved = origin.siteUrl !== null && origin.siteUrl !== site.siteUrl;
   return {
     id: `${now.toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`,
     started: now.toISOString(),
@@ -133,6 +159,8 @@ function newRun(plan: Plan, head: Head, siteHash: string, now: Date): RunState {
     phase: 'sources',
     feedsBefore: null,
     handed: 0,
+    idBase: origin.idBase,
+    ...(moved ? { movedFrom: origin.siteUrl as string } : {}),
   };
 }
 
@@ -216,7 +244,7 @@ async function publishRun(ports: PublishPorts, options: PublishOptions): Promise
           if (index.dirty) await index.flush();
           break;
         }
-        const run = newRun(plan, head, siteHash, clock.now());
+        const run = newRun(plan, head, siteHash, clock.now(), await originOf(head, ports.output, site), site);
         head.run = { ...run, work: await journal.storeWork(run.id, plan.work) };
         head.adopted = null;
       }
@@ -230,7 +258,14 @@ async function publishRun(ports: PublishPorts, options: PublishOptions): Promise
           collections,
           records,
           lease,
-          events: { feeds: feedUrls(site), articleUrl: (id) => articleUrl(site, id), timestamp: head.run.started },
+          events: {
+            feeds: feedUrls(site),
+            articleUrl: (id) => articleUrl(site, id),
+            timestamp: head.run.started,
+            ...(head.run.movedFrom === undefined
+              ? {}
+              : { movedFrom: feedUrls({ ...site, siteUrl: head.run.movedFrom }) }),
+          },
           normalizer: NORMALIZER_VERSION,
           tally,
           outOfTime,

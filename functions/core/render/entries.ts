@@ -82,18 +82,25 @@ export function renderContentHtml(site: Site, entry: FeedEntry, assets?: AssetCa
 /** One feed item, with the parts every format shares computed once. */
 export interface FeedItem {
   readonly entry: FeedEntry;
-  /** The article page's URL: the item's link and id. */
+  /** The article page's URL: the item's link. */
   readonly url: string;
+  /** The item's permanent id: the entry's, else its URL. */
+  readonly id: string;
   readonly contentHtml: string;
   readonly media: LeadMedia | null;
 }
 
 /** Feed items of `entries` (already sorted and limited), their HTML rendered once for all three formats. */
 export function prepareFeedItems(site: Site, entries: readonly FeedEntry[], assets?: AssetCatalog): FeedItem[] {
-  return entries.map((entry) => ({
-    entry,
-    url: articleUrl(site, entry.article.id),
+  return entries.map((entry) => {
+    const url = articleUrl(site, entry.article.id);
+    return { entry, url, id: entry.id ?? url, ...itemBody(site, entry, assets) };
+  });
+}
+
+function itemBody(site: Site, entry: FeedEntry, assets?: AssetCatalog): Pick<FeedItem, 'contentHtml' | 'media'> {
+  return {
     contentHtml: renderContentHtml(site, entry, assets),
     media: leadMedia(site, entry.article, assets),
-  }));
+  };
 }

@@ -41,11 +41,11 @@ export function renderJsonFeed(site: Site, entries: readonly FeedItem[]): string
     language: clean(site.language),
     authors: [jsonAuthor(site.author)],
     ...(site.hubs.length === 0 ? {} : { hubs: site.hubs.map((url) => ({ type: 'WebSub', url: clean(url) })) }),
-    items: entries.map(({ entry, url, contentHtml, media }) => {
+    items: entries.map(({ entry, url, id, contentHtml, media }) => {
       const { article } = entry;
       const tags = termsOf(entry);
       return {
-        id: url,
+        id,
         url,
         ...(article.canonicalUrl == null ? {} : { external_url: clean(article.canonicalUrl) }),
         title: clean(article.title),

@@ -10,7 +10,8 @@
  * - Control characters pass straight through; every string is cleaned with `stripXmlInvalid` first.
  * - `updated` / `lastBuildDate` default to now; always set to the newest item's `updated`.
  * - RSS `guid` is `isPermaLink="false"` whenever an id is given; passing only `link` yields the article URL
- *   with `isPermaLink="true"`.
+ *   with `isPermaLink="true"`. An entry keeps its first URL as its id when the site moves: only then is the id
+ *   passed, so the guid of an unmoved entry stays the permalink it always was.
  * - RSS `<author>` must be an e-mail address; authors are written as `dc:creator` instead.
  * - Atom entry titles are declared `type="html"` but passed as plain text, so `<` and `&` in a title would be
  *   read as markup: the title is HTML-escaped before it goes in.
@@ -135,7 +136,7 @@ export function renderRss(site: Site, items: readonly FeedItem[]): string {
       ...site.hubs.map((hub) => ({ _attributes: { href: splice.attr(hub), rel: 'hub' } })),
     ] as unknown as Record<string, unknown>,
   });
-  for (const { entry, url, contentHtml, media } of items) {
+  for (const { entry, url, id, contentHtml, media } of items) {
     const { article } = entry;
     const extensions: Item['extensions'] = [
       {
@@ -150,6 +151,7 @@ export function renderRss(site: Site, items: readonly FeedItem[]): string {
     }
     feed.addItem({
       title: splice.cdata(article.title),
+      ...(id === url ? {} : { id }),
       link: url,
       date: new Date(entry.updated),
       published: new Date(entry.published),
@@ -172,11 +174,11 @@ export function renderRss(site: Site, items: readonly FeedItem[]): string {
 export function renderAtom(site: Site, items: readonly FeedItem[]): string {
   const splice = new Splicer();
   const feed = new Feed(baseOptions(site, items));
-  for (const { entry, url, contentHtml } of items) {
+  for (const { entry, url, id, contentHtml } of items) {
     const { article } = entry;
     feed.addItem({
       title: splice.cdata(escapeHtml(clean(article.title))),
-      id: url,
+      id,
       link: url,
       date: new Date(entry.updated),
       published: new Date(entry.published),

@@ -24,6 +24,7 @@ import { normalizeArticle } from '../../core/normalize.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import {
   type ArticleRecord,
+  entryIdOf,
   imageOf,
   type LiveRecord,
   RECORD_FORMAT,
@@ -64,6 +65,8 @@ export interface AcceptContext {
   readonly normalizer: string;
   /** The collections an article belongs to. */
   readonly collectionsOf: (article: Article) => readonly string[];
+  /** Base URL of the entry ids of records from before ids were kept (`entryIdOf`). */
+  readonly entryIdBase: string;
 }
 
 /** Everything a batch decided, before anything is written. */
@@ -393,5 +396,7 @@ function nextRecord(
     normalizer: context.normalizer,
     collections: [...context.collectionsOf(fresh)],
     article: fresh,
+    // Minted once: a new id gets today's article URL, an existing record keeps (or is given) the id it has.
+    entryId: prior === null ? context.events.articleUrl(id) : entryIdOf(prior, context.entryIdBase),
   };
 }

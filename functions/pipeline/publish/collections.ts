@@ -24,7 +24,7 @@ import type { Article, FeedEntry, OutputFile, Site } from '../../core/article.ts
 import { mapLimit } from '../../core/concurrency.ts';
 import { sha256 } from '../../core/hash.ts';
 import type { ObjectStore } from '../../core/ports.ts';
-import type { LiveRecord } from '../../core/records.ts';
+import { entryIdOf, type LiveRecord } from '../../core/records.ts';
 import { type ArchivePageView, renderArchivePage, renderFeeds } from '../../core/render/index.ts';
 import { directoryKey, pageVersionKey, pageVersionPrefix, windowKey } from '../../core/state-keys.ts';
 import type { CollectionDelta, RecordSource } from './accept.ts';
@@ -235,6 +235,8 @@ export class Collections {
     readonly site: Site;
     readonly output: ObjectStore;
     readonly records: RecordSource;
+    /** Base of the entry ids of records from before ids were kept (`entryIdOf`). */
+    readonly entryIdBase: string;
     readonly force: boolean;
     readonly yieldNow: () => boolean;
     readonly onWrite: (path: string) => void;
@@ -299,7 +301,7 @@ export class Collections {
     id: string,
     definition: CollectionDefinition,
     editor: ArchiveEditor,
-    options: { site: Site; records: RecordSource; force: boolean },
+    options: { site: Site; records: RecordSource; entryIdBase: string; force: boolean },
     put: (file: OutputFile) => Promise<void>,
   ): Promise<string> {
     const key = windowKey(id);
@@ -333,6 +335,10 @@ export class Collections {
         return entryOf(record);
       });
     }
+    // Entries stored or recorded before ids were kept get the id they were published with.
+    entries = entries.map((entry) =>
+      entry.id === undefined ? { ...entry, id: entryIdOf({ id: entry.article.id }, options.entryIdBase) } : entry,
+    );
     const files = definition.feeds(options.site, id, entries);
     const hashes = Object.fromEntries(files.map((file) => [file.path, sha256(file.body)]));
     for (const file of files) {
@@ -384,5 +390,10 @@ export class Collections {
 
 /** A live record as a feed entry. */
 export function entryOf(record: LiveRecord): FeedEntry {
-  return { article: record.article, published: record.published, updated: record.updated };
+  return {
+    article: record.article,
+    published: record.published,
+    updated: record.updated,
+    ...(record.entryId === undefined ? {} : { id: record.entryId }),
+  };
 }

@@ -77,6 +77,10 @@ export interface RunState {
   phase: Phase;
   /** Hash of the feeds before this run rendered them. */
   feedsBefore: string | null;
+  /** Base URL of the entry ids of records minted before ids were kept (absent in runs of older versions). */
+  readonly idBase?: string;
+  /** The site URL the output had before this run, when the run moves the site to another. */
+  readonly movedFrom?: string;
   /** Batch records already handed to the delivery queue. */
   handed: number;
 }
@@ -102,6 +106,10 @@ export interface Head {
   run: RunState | null;
   /** What the last finished run did (absent before the first, and in states written by older versions). */
   last?: LastRun;
+  /** The site URL the published output was made with (absent before the first run of a version that keeps it). */
+  siteUrl?: string;
+  /** Base URL of the entry ids of records from before ids were kept (docs/ARCHITECTURE.md, "Entry ids"). */
+  idBase?: string;
 }
 
 export function emptyHead(): Head {
@@ -140,6 +148,9 @@ function parseHead(state: ObjectStore, value: unknown): Head {
     !(Array.isArray(h.later) && h.later.every((k) => typeof k === 'string'))
   ) {
     throw fail('state root has an invalid "later"');
+  }
+  for (const field of ['siteUrl', 'idBase'] as const) {
+    if (h[field] !== undefined && typeof h[field] !== 'string') throw fail(`state root has an invalid "${field}"`);
   }
   if (h.last !== undefined && !(typeof h.last === 'object' && h.last !== null && typeof h.last.finished === 'string')) {
     throw fail('state root has an invalid "last"');

@@ -104,6 +104,11 @@ export class Run {
     this.#fresh = fresh;
   }
 
+  /** Base of the entry ids of records from before ids were kept: fixed by the run's start (journal.ts). */
+  #idBase(): string {
+    return this.#run.idBase ?? this.#c.head.idBase ?? this.#c.site.siteUrl;
+  }
+
   #timeUp(): boolean {
     // Every run makes progress: the first step always runs.
     return this.#steps > 0 && this.#c.outOfTime(this.#longestStep);
@@ -187,6 +192,7 @@ export class Run {
       now: run.started,
       normalizer: this.#c.normalizer,
       collectionsOf,
+      entryIdBase: this.#idBase(),
     };
     const outcome = await acceptBatch(context, keys, replay?.before);
     this.#c.tally.problems.push(...outcome.problems);
@@ -269,6 +275,7 @@ export class Run {
       site: this.#c.site,
       output: this.#c.output,
       records: this.#c.records,
+      entryIdBase: this.#idBase(),
       force: run.forcePages,
       yieldNow: () => this.#timeUp(),
       onWrite: (path) => this.#c.tally.written.push(path),
@@ -328,6 +335,8 @@ export class Run {
     head.render = run.render;
     head.normalizer = run.normalizer;
     head.collectionFiles = this.#c.collections.outputCount();
+    head.siteUrl = this.#c.site.siteUrl;
+    head.idBase = this.#idBase();
     head.run = null;
     head.last = lastRunOf(run, head.articles, this.#c.tally, this.#c.clock.now());
     await this.#c.journal.write(head);
