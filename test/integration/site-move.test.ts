@@ -3,7 +3,7 @@
  * id it was first published with — RSS guid, Atom id, JSON Feed id — so feed readers show nothing twice, while
  * links follow the new URL, and subscribers are told through `feed.updated`'s `moved`.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WebhookEvent } from '../../functions/core/events.ts';
@@ -145,6 +145,23 @@ describe('a site moved to a new siteUrl', () => {
     expect(after.rss.map((e) => e.id)).toEqual([articleUrl(OLD, 'beta'), articleUrl(OLD, 'alpha')]);
     expect(after.atom.map((e) => e.link)).toEqual([articleUrl(NEW, 'beta'), articleUrl(NEW, 'alpha')]);
     expect(feedUpdated(moved.events)?.data).toMatchObject({ moved: { from: { home: `${OLD}/` } } });
+  });
+
+  it('keeps the ids release 1 published when its state is adopted and the site moves in the same run', async () => {
+    const fixture = join(import.meta.dirname, '../fixtures/release-1');
+    await cp(join(fixture, 'content'), ws.contentDir, { recursive: true });
+    await cp(join(fixture, 'output'), ws.outDir, { recursive: true });
+    await cp(join(fixture, 'state'), ws.stateDir, { recursive: true });
+    const site = JSON.parse(await readFile(join(ws.contentDir, 'site.json'), 'utf8')) as { siteUrl: string };
+    const release1 = await feedIds();
+    await writeFile(join(ws.contentDir, 'site.json'), JSON.stringify({ ...site, siteUrl: NEW }));
+    await ws.publish();
+    const after = await feedIds();
+    for (const format of ['rss', 'atom', 'json'] as const) {
+      expect(after[format].map((e) => e.id).sort(), format).toEqual(release1[format].map((e) => e.id).sort());
+      for (const entry of after[format]) expect(entry.link.startsWith(`${NEW}/articles/`), format).toBe(true);
+    }
+    expect(release1.json.length).toBe(3);
   });
 
   it('publishes byte-identical feeds when the site has not moved', async () => {
