@@ -1,5 +1,6 @@
 /**
- * Sends one webhook attempt over HTTP(S), behind the SSRF guard. Every address a host name resolves to is
+ * Sends one delivery attempt over HTTP(S) (a webhook or WebSub POST, or WebSub's verification GET), behind the SSRF
+ * guard. Every address a host name resolves to is
  * checked inside the socket's `lookup`, i.e. at connect time, so DNS rebinding between "subscribe" and
  * "deliver" cannot reach an internal address. Redirects are never followed; the response body is read up to
  * a cap and the socket destroyed past it; one deadline covers connect, headers and body.
@@ -94,7 +95,8 @@ export function createHttpSender(options: HttpSenderOptions): WebhookSender {
   };
 
   return {
-    send(url, headers, body) {
+    send(url, headers, body, sendOptions = {}) {
+      const method = sendOptions.method ?? 'POST';
       const started = performance.now();
       const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
       let target: URL;
@@ -105,12 +107,13 @@ export function createHttpSender(options: HttpSenderOptions): WebhookSender {
         const refused = error instanceof UnsafeTargetError && error.privateTarget ? 'private-target' : 'unsafe';
         return Promise.resolve({ status: null, latencyMs: 0, error: describeError(error), refused });
       }
-      const payload = Buffer.from(body, 'utf8');
+      // A GET carries no body, so no body headers either; a POST sends the bytes as given.
+      const payload = method === 'GET' ? Buffer.alloc(0) : typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
       const requestHeaders: Record<string, string> = {
-        'content-type': 'application/json',
+        ...(method === 'GET' ? {} : { 'content-type': 'application/json' }),
         'user-agent': options.userAgent ?? USER_AGENT,
         ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
-        'content-length': String(payload.length),
+        ...(method === 'GET' ? {} : { 'content-length': String(payload.length) }),
       };
       const module = target.protocol === 'https:' ? https : http;
       const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
@@ -134,7 +137,7 @@ export function createHttpSender(options: HttpSenderOptions): WebhookSender {
           });
         };
         const request = module.request(target, {
-          method: 'POST',
+          method,
           headers: requestHeaders,
           agent,
           lookup,
@@ -170,7 +173,7 @@ export function createHttpSender(options: HttpSenderOptions): WebhookSender {
           response.on('error', (error) => finish({ status, error: describeError(error) }));
           response.on('aborted', () => finish({ status, error: 'response aborted' }));
         });
-        request.end(payload);
+        request.end(payload.length === 0 ? undefined : payload);
       });
     },
   };

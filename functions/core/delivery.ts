@@ -171,9 +171,22 @@ export interface SendResult {
   readonly refusedAddress?: boolean;
 }
 
-/** Sends one signed webhook request. Never throws for a failed attempt: the result says what happened. */
+/** How an outgoing request is made: a POST with a body (the default), or a GET with none (WebSub's verification). */
+export interface SendOptions {
+  readonly method?: 'GET' | 'POST';
+}
+
+/**
+ * Sends one outgoing delivery request (a signed webhook, a WebSub ping, verification or distribution). Never throws
+ * for a failed attempt: the result says what happened.
+ */
 export interface WebhookSender {
-  send(url: string, headers: Record<string, string>, body: string): Promise<SendResult>;
+  send(
+    url: string,
+    headers: Record<string, string>,
+    body: string | Uint8Array,
+    options?: SendOptions,
+  ): Promise<SendResult>;
 }
 
 /** One delivery attempt as recorded in the attempt log. Never carries a secret. */

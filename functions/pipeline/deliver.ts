@@ -2,6 +2,7 @@
  * Delivery of webhook jobs: one attempt, the one place that settles what follows it (`settle`), and the outbox
  * drain. The SQS handler and the local outbox both go through `deliverJob`, each with its own JobLedger.
  */
+import { failedAttemptOutcome, isSuccess } from '../core/attempt-outcome.ts';
 import type {
   DeadLetter,
   DeliveryAttempt,
@@ -13,7 +14,7 @@ import type {
 } from '../core/delivery.ts';
 import { eventBody } from '../core/events.ts';
 import { type Clock, type ObjectStore, systemClock } from '../core/ports.ts';
-import { clampRetryAfter, DEFAULT_SCHEDULE_MS, nextDelay } from '../core/retry-schedule.ts';
+import { DEFAULT_SCHEDULE_MS } from '../core/retry-schedule.ts';
 import { signWebhook } from '../core/sign.ts';
 import { HealthKeeper, type HealthNote, type HealthPolicy } from './subscriber-health.ts';
 import { SubscriberRepository, signingSecrets } from './subscribers.ts';
@@ -71,12 +72,6 @@ export interface AttemptReport {
   readonly ssrfRefused?: boolean;
 }
 
-function describeFailure(status: number | null, error: string | undefined): string {
-  if (error !== undefined) return error;
-  if (status !== null && status >= 300 && status < 400) return `HTTP ${status} (redirects are not followed)`;
-  return `HTTP ${status}`;
-}
-
 /**
  * One delivery attempt of `job` (which has had `job.attempts` attempts before this one). Signs with the
  * subscriber's valid secrets at the clock's time; `webhook-id` is the event id on every attempt.
@@ -127,27 +122,12 @@ async function attempt(job: DeliveryJob, deps: DeliveryDeps): Promise<AttemptRep
     ...(result.refused !== undefined || result.refusedAddress === true ? { ssrfRefused: true } : {}),
   });
 
-  if (result.error === undefined && status !== null && status >= 200 && status < 300) {
-    return report({ kind: 'delivered', status, latencyMs: result.latencyMs });
-  }
+  if (isSuccess(result)) return report({ kind: 'delivered', status: status as number, latencyMs: result.latencyMs });
   if (status === 410 && result.error === undefined) {
     const error = `subscriber disabled: 410 Gone at ${started.toISOString()}`;
     return report({ kind: 'dead', reason: 'disabled', status, error });
   }
-  const error = describeFailure(status, result.error);
-  if (result.refused !== undefined) {
-    return report({
-      kind: 'dead',
-      reason: result.refused === 'private-target' ? 'private-target' : 'refused',
-      status,
-      error,
-    });
-  }
-  const scheduled = nextDelay(job.attempts + 1, deps.schedule, deps.random ?? Math.random);
-  if (scheduled === null) return report({ kind: 'dead', reason: 'expired', status, error });
-  const honoursRetryAfter = (status === 429 || status === 503) && result.retryAfterMs !== undefined;
-  const delayMs = honoursRetryAfter ? clampRetryAfter(result.retryAfterMs ?? 0, scheduled) : scheduled;
-  return report({ kind: 'retry', delayMs, status, error });
+  return report(failedAttemptOutcome(result, job.attempts, deps.schedule, deps.random ?? Math.random));
 }
 
 /** The job after a failed attempt: one more attempt counted, with how it went. */
