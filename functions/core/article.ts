@@ -160,11 +160,30 @@ export interface Site {
   readonly author: { readonly name: string; readonly email?: string; readonly url?: string };
   /** Maximum number of items in each feed (default 50). */
   readonly itemLimit: number;
-  /** WebSub hubs announced in the feeds (optional). */
+  /**
+   * WebSub hubs announced in the feeds: the built-in hub first when it is on, then `site.json`'s `hubs` (which are
+   * pinged when a feed changes).
+   */
   readonly hubs: readonly string[];
+  /** The built-in WebSub hub, present when `site.json` turns it on (`"hub": {"enabled": true}`). */
+  readonly hub?: HubConfig;
   readonly copyright?: string;
   /** IANA time zone in which pages show dates (`parseSite` sets `UTC` by default); feeds carry full timestamps. */
   readonly timeZone?: string;
+}
+
+/** Lease bounds of the built-in hub, in seconds: a requested lease is clamped to [min, max], `default` when none. */
+export interface LeaseBounds {
+  readonly min: number;
+  readonly default: number;
+  readonly max: number;
+}
+
+/** The built-in WebSub hub's settings (`site.json` `hub`). */
+export interface HubConfig {
+  /** Where the hub takes subscription requests: `<siteUrl>/hub` unless configured (in AWS, its Function URL). */
+  readonly url: string;
+  readonly lease: LeaseBounds;
 }
 
 /** A file to publish under the output root. */

@@ -1,7 +1,20 @@
-import type { Site } from './article.ts';
+import type { HubConfig, LeaseBounds, Site } from './article.ts';
 import { ConfigError } from './errors.ts';
 
 export const DEFAULT_ITEM_LIMIT = 50;
+
+const HOUR = 60 * 60;
+const DAY = 24 * HOUR;
+/**
+ * The built-in hub's leases unless `site.json` says otherwise: at least an hour, ten days when the subscriber asks
+ * for none (the WebSub Recommendation's suggestion), at most 30 days. Never perpetual: every lease ends.
+ */
+export const DEFAULT_LEASE: LeaseBounds = Object.freeze({ min: HOUR, default: 10 * DAY, max: 30 * DAY });
+/** The widest bounds `site.json` may set: a minute to a year. */
+export const LEASE_LIMITS = Object.freeze({ min: 60, max: 365 * DAY });
+/** Where the built-in hub listens, under the site, unless `site.json` or the deployment names another URL. */
+export const HUB_PATH = 'hub';
+const HUB_KEYS = ['enabled', 'url', 'leaseSeconds'];
 /** Pages show dates in UTC unless `site.json` names another zone. */
 export const DEFAULT_TIME_ZONE = 'UTC';
 
@@ -20,7 +33,7 @@ export function isTimeZone(name: string): boolean {
  * Validates `site.json` (already parsed) and fills defaults. `file` names the source in errors.
  * `siteUrlOverride` replaces `siteUrl` (e.g. the CloudFront domain in AWS).
  */
-export function parseSite(value: unknown, file: string, siteUrlOverride?: string): Site {
+export function parseSite(value: unknown, file: string, siteUrlOverride?: string, hubUrlOverride?: string): Site {
   const fail = (reason: string): never => {
     throw new ConfigError(`${file}: ${reason}`);
   };
@@ -66,7 +79,12 @@ export function parseSite(value: unknown, file: string, siteUrlOverride?: string
     fail(`"timeZone" must be an IANA time zone name such as "Europe/Berlin" (got ${JSON.stringify(timeZone)})`);
   }
   const hubs = raw.hubs ?? [];
-  if (!Array.isArray(hubs) || hubs.some((h) => typeof h !== 'string')) fail('"hubs" must be an array of URLs');
+  if (!Array.isArray(hubs) || hubs.some((h) => typeof h !== 'string' || !isHttpUrl(h))) {
+    fail('"hubs" must be an array of absolute http(s) URLs');
+  }
+  const hub = parseHub(raw.hub, siteUrl, hubUrlOverride, fail);
+  const advertised =
+    hub === undefined ? (hubs as string[]) : [hub.url, ...(hubs as string[]).filter((h) => h !== hub.url)];
 
   return Object.freeze({
     title: text('title'),
@@ -75,8 +93,70 @@ export function parseSite(value: unknown, file: string, siteUrlOverride?: string
     language: text('language', 'en'),
     author: Object.freeze(author),
     itemLimit: limit as number,
-    hubs: Object.freeze([...(hubs as string[])]),
+    hubs: Object.freeze([...advertised]),
+    ...(hub === undefined ? {} : { hub }),
     ...(typeof raw.copyright === 'string' ? { copyright: raw.copyright } : {}),
     timeZone: timeZone as string,
   });
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `site.json` `hub`: `{"enabled": true}` turns the built-in hub on, at `<siteUrl>/hub` unless `url` (or the
+ * deployment's own hub URL, which wins) says otherwise; `leaseSeconds` `{min, default, max}` narrows or widens the
+ * leases within a minute and a year. Absent, or `enabled: false`: no hub.
+ */
+function parseHub(
+  value: unknown,
+  siteUrl: string,
+  urlOverride: string | undefined,
+  fail: (reason: string) => never,
+): HubConfig | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail('"hub" must be an object such as {"enabled": true}');
+  }
+  const raw = value as Record<string, unknown>;
+  const unknown = Object.keys(raw).find((key) => !HUB_KEYS.includes(key));
+  if (unknown !== undefined) fail(`"hub.${unknown}" is not a hub setting (settings: ${HUB_KEYS.join(', ')})`);
+  if (typeof raw.enabled !== 'boolean') fail('"hub.enabled" must be true or false');
+  if (raw.url !== undefined && (typeof raw.url !== 'string' || !isHttpUrl(raw.url))) {
+    fail('"hub.url" must be an absolute http(s) URL');
+  }
+  const lease = parseLease(raw.leaseSeconds, fail);
+  if (raw.enabled !== true) return undefined;
+  const url = urlOverride ?? (raw.url as string | undefined) ?? `${siteUrl}/${HUB_PATH}`;
+  return Object.freeze({ url, lease });
+}
+
+function parseLease(value: unknown, fail: (reason: string) => never): LeaseBounds {
+  if (value === undefined) return DEFAULT_LEASE;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail('"hub.leaseSeconds" must be an object {"min", "default", "max"} (seconds)');
+  }
+  const raw = value as Record<string, unknown>;
+  const unknown = Object.keys(raw).find((key) => !['min', 'default', 'max'].includes(key));
+  if (unknown !== undefined) fail(`"hub.leaseSeconds.${unknown}" is not a lease bound (bounds: min, default, max)`);
+  const bound = (key: keyof LeaseBounds): number => {
+    const v = raw[key] ?? DEFAULT_LEASE[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < LEASE_LIMITS.min || v > LEASE_LIMITS.max) {
+      return fail(
+        `"hub.leaseSeconds.${key}" must be a whole number of seconds from ${LEASE_LIMITS.min} to ${LEASE_LIMITS.max} (got ${JSON.stringify(v)})`,
+      );
+    }
+    return v;
+  };
+  const lease = { min: bound('min'), default: bound('default'), max: bound('max') };
+  if (!(lease.min <= lease.default && lease.default <= lease.max)) {
+    fail(`"hub.leaseSeconds" must have min <= default <= max (got ${lease.min}, ${lease.default}, ${lease.max})`);
+  }
+  return Object.freeze(lease);
 }
