@@ -16,6 +16,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import {
+  asDeliveryJob,
   type DeadLetter,
   type DeadLetterBox,
   type DeadLetterSelection,
@@ -177,16 +178,12 @@ function oldestFirst(letters: DeadLetter[]): DeadLetter[] {
 }
 
 function isJob(value: unknown): value is DeliveryJob {
-  const job = value as Partial<DeliveryJob> | null;
-  return (
-    typeof job === 'object' &&
-    job !== null &&
-    typeof job.id === 'string' &&
-    typeof job.subscriberId === 'string' &&
-    typeof job.event === 'object' &&
-    job.event !== null &&
-    typeof job.event.id === 'string'
-  );
+  try {
+    asDeliveryJob(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -4,8 +4,14 @@
  */
 import { createHttpSender } from '../adapters/http-sender.ts';
 import { OutboxQueue } from '../adapters/outbox-queue.ts';
-import type { DeadLetter, DeadLetterReason, DeadLetterSelection, DeliveryJob } from '../core/delivery.ts';
-import { printable, printableJson } from '../core/display.ts';
+import {
+  type DeadLetter,
+  type DeadLetterReason,
+  type DeadLetterSelection,
+  type DeliveryJob,
+  jobSummary,
+} from '../core/delivery.ts';
+import { displayUrl, printable, printableJson } from '../core/display.ts';
 import { UsageError, WirefeedError } from '../core/errors.ts';
 import type { ObjectStore } from '../core/ports.ts';
 import { systemClock } from '../core/ports.ts';
@@ -19,7 +25,7 @@ import {
   drainOutbox,
 } from '../pipeline/deliver.ts';
 import type { HealthNote } from '../pipeline/subscriber-health.ts';
-import { type CommandGroup, type CommandSpec, parseCommand, pickAction } from './args.ts';
+import { type CommandGroup, type CommandSpec, type OptionSpec, parseCommand, pickAction } from './args.ts';
 import { type CliIo, type Command, printList } from './io.ts';
 import {
   ALLOW_PRIVATE_OPTION,
@@ -35,6 +41,15 @@ import {
   SINCE_OPTION,
   STATE_OPTION,
 } from './options.ts';
+
+/** Where `deliver` reads the published feeds that WebSub distributions send. */
+const OUT_OPTION = {
+  out: {
+    type: 'string',
+    value: 'DIR|s3://BUCKET[/PREFIX]',
+    description: 'published files, which WebSub distributions send (default public)',
+  },
+} as const satisfies Record<string, OptionSpec>;
 
 /** Dead letters listed one by one after a drain; the rest are counted (all of them: `wirefeed deliveries dead`). */
 const SHOWN_DEAD_LETTERS = 10;
@@ -56,10 +71,12 @@ const REMEDIES: Record<DeadLetterReason, string> = {
 export const DELIVER_SPEC = {
   name: 'deliver',
   summary:
-    'Sends every due webhook delivery once; with --wait, keeps going, sleeping until retries fall due, until\n' +
-    'the outbox is empty (the retry schedule spans about 27 hours). Exit code 1 when a delivery was dead-lettered.',
+    "Sends every due delivery (webhooks, WebSub pings, the hub's verifications and distributions) once; with\n" +
+    '--wait, keeps going, sleeping until retries fall due, until the outbox is empty (the retry schedule spans\n' +
+    'about 27 hours). Exit code 1 when a delivery was dead-lettered.',
   options: {
     ...STATE_OPTION,
+    ...OUT_OPTION,
     wait: { type: 'boolean', description: 'wait for retries until nothing is pending, saying what it waits for' },
     concurrency: { type: 'string', value: 'N', description: 'deliveries in flight at once (default 8)' },
     ...DISABLE_AFTER_OPTION,
@@ -82,16 +99,22 @@ export function describeHealthNote(note: HealthNote): string {
 
 /**
  * The delivery dependencies of the deliver and dev commands: health bookkeeping with the configured disable period,
- * `endpoint.disabled` queued in the outbox, and notes printed on stderr.
+ * `endpoint.disabled` queued in the outbox, notes printed on stderr, and the output root (`--out`) WebSub
+ * distributions send their topics from.
  */
 export function localDeliveryDeps(
   command: string,
   state: ObjectStore,
-  values: { 'allow-private-targets'?: boolean | undefined; 'disable-after'?: string | undefined },
+  values: {
+    'allow-private-targets'?: boolean | undefined;
+    'disable-after'?: string | undefined;
+    out?: string | undefined;
+  },
   io: CliIo,
 ): DeliveryDeps {
   const sender = createHttpSender({ allowPrivateTargets: allowPrivateTargets(values['allow-private-targets'], io) });
   return deliveryDeps(state, sender, {
+    output: openTarget('--out', values.out ?? DEFAULT_TARGETS.out, io),
     disableAfterMs: disableAfter(command, values['disable-after'], io),
     notify: new OutboxQueue(state),
     onHealthNote: (note) => io.stderr(describeHealthNote(note)),
@@ -107,6 +130,18 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)} h${minutes % 60 === 0 ? '' : ` ${minutes % 60} min`}`;
 }
 
+/** `<subscriber>  <event type> <event id>` for a webhook; the hub subscription (or hub), kind and id for WebSub. */
+function describeJob(job: DeliveryJob): string {
+  const { party, type, ref } = jobSummary(job);
+  return `${displayUrl(party)}  ${type} ${ref}`;
+}
+
+/** `<event type> <event id> to <subscriber>` (the WebSub job kind and id, to the subscription or hub). */
+function describeNext(job: DeliveryJob): string {
+  const { party, type, ref } = jobSummary(job);
+  return `${type} ${ref} to ${displayUrl(party)}`;
+}
+
 /** The summary line of a drain. */
 export function describeDrain(summary: DrainResult): string {
   return (
@@ -119,10 +154,7 @@ export function describeDrain(summary: DrainResult): string {
 export function describeDeadLetters(letters: readonly DeadLetter[]): string {
   const lines = letters
     .slice(0, SHOWN_DEAD_LETTERS)
-    .map(
-      ({ job, reason }) =>
-        `  dead-lettered  ${job.subscriberId}  ${job.event.type} ${job.event.id}  ${reason}: ${printable(job.lastError ?? '')}`,
-    );
+    .map(({ job, reason }) => `  dead-lettered  ${describeJob(job)}  ${reason}: ${printable(job.lastError ?? '')}`);
   if (letters.length > SHOWN_DEAD_LETTERS) {
     lines.push(`  … and ${letters.length - SHOWN_DEAD_LETTERS} more (see wirefeed deliveries dead)`);
   }
@@ -135,7 +167,7 @@ function describeWait(wait: DrainWait): string {
   const last = next.lastError === undefined ? '' : `; last: ${printable(next.lastError)}`;
   return (
     `wirefeed: waiting ${formatDuration(wait.ms)} for ${wait.pending} pending deliver${wait.pending === 1 ? 'y' : 'ies'}: ` +
-    `next ${next.event.type} ${next.event.id} to ${next.subscriberId}, attempt ${next.attempts + 1}, due ${next.notBefore}` +
+    `next ${describeNext(next)}, attempt ${next.attempts + 1}, due ${next.notBefore}` +
     `${last} (Ctrl-C stops; they stay queued)\n`
   );
 }
@@ -255,7 +287,7 @@ export function selection(command: string, values: Values, ids: readonly string[
 function jobLine(job: DeliveryJob, now: Date): string {
   const due = Date.parse(job.notBefore) <= now.getTime() ? 'due' : `scheduled ${job.notBefore}`;
   const last = job.lastError === undefined ? '' : `  last=${job.lastStatus ?? '-'} ${printable(job.lastError)}`;
-  return `${job.id}  ${job.subscriberId}  ${job.event.type} ${job.event.id}  attempts=${job.attempts}  ${due}${last}`;
+  return `${job.id}  ${describeJob(job)}  attempts=${job.attempts}  ${due}${last}`;
 }
 
 const pending: Action = async (values, _args, io) => {
@@ -280,7 +312,7 @@ const pending: Action = async (values, _args, io) => {
   const now = systemClock.now();
   const subscriber = values.subscriber as string | undefined;
   const jobs = (await localOutbox(values, io).pending()).filter(
-    (job) => subscriber === undefined || job.subscriberId === subscriber,
+    (job) => subscriber === undefined || jobSummary(job).party === subscriber,
   );
   return printList(io, jobs, { json: values.json, none: 'no pending deliveries', line: (job) => jobLine(job, now) });
 };
@@ -306,13 +338,13 @@ const retry: Action = async (values, [id], io) => {
         : outcome.kind === 'dead'
           ? `dead-lettered, ${outcome.reason}: ${printable(outcome.error)}`
           : `dropped: ${outcome.error}`;
-  io.stdout(`${job.id}  ${job.event.type} ${job.event.id} to ${job.subscriberId}: ${what}\n`);
+  io.stdout(`${job.id}  ${describeNext(job)}: ${what}\n`);
   return outcome.kind === 'delivered' ? 0 : 1;
 };
 
 function letterLine({ job, reason, deadAt }: DeadLetter): string {
   return (
-    `${job.id}  ${job.subscriberId}  ${job.event.type} ${job.event.id}  attempts=${job.attempts}  ` +
+    `${job.id}  ${describeJob(job)}  attempts=${job.attempts}  ` +
     `dead=${deadAt}  reason=${reason}  last=${job.lastStatus ?? '-'} ${printable(job.lastError ?? '')}`
   );
 }

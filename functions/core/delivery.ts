@@ -1,4 +1,7 @@
-/** Subscribers, delivery jobs and the ports delivery runs through: the queue, the job ledger, the webhook sender. */
+/**
+ * Subscribers, delivery jobs (webhooks and WebSub requests) and the ports delivery runs through: the queue, the job
+ * ledger, the sender.
+ */
 import type { EventType, WebhookEvent } from './events.ts';
 
 export interface SubscriberSecret {
@@ -57,17 +60,131 @@ export interface SubscriberHealth {
   readonly lastError?: string;
 }
 
-/** One (event, subscriber) delivery. `id` is derived from both, so enqueueing it twice is harmless. */
-export interface DeliveryJob {
+/** What every queued job carries, whatever its kind: its id, its attempts and schedule, how the last attempt went. */
+export interface JobProgress {
+  /** Derived from what the job is for, so enqueueing it twice is harmless. */
   readonly id: string;
-  readonly subscriberId: string;
-  readonly event: WebhookEvent;
   /** Attempts made so far (0 before the first). */
   readonly attempts: number;
   /** ISO 8601: not to be attempted before this time. */
   readonly notBefore: string;
   readonly lastStatus?: number | null;
   readonly lastError?: string;
+}
+
+/** One (event, subscriber) webhook delivery. `kind` is absent on jobs queued before there were other kinds. */
+export interface WebhookJob extends JobProgress {
+  readonly kind?: 'webhook';
+  readonly subscriberId: string;
+  readonly event: WebhookEvent;
+}
+
+/** WebSub publisher ping: tells a hub from site.json that `topic` changed (`hub.mode=publish`). */
+export interface WebSubPingJob extends JobProgress {
+  readonly kind: 'websub.ping';
+  readonly hub: string;
+  readonly topic: string;
+  /** The feed.updated event the ping announces. */
+  readonly eventId: string;
+}
+
+/**
+ * The built-in hub's verification of intent of one (un)subscription request. The request itself (it may hold a
+ * secret) is kept in the state under `requestId`, not in the queue.
+ */
+export interface WebSubVerifyJob extends JobProgress {
+  readonly kind: 'websub.verify';
+  readonly requestId: string;
+  readonly subscriptionId: string;
+  readonly mode: 'subscribe' | 'unsubscribe';
+  readonly topic: string;
+}
+
+/** The built-in hub tells a subscriber that its subscription is denied (`hub.mode=denied`), with why. */
+export interface WebSubDenyJob extends JobProgress {
+  readonly kind: 'websub.deny';
+  readonly subscriptionId: string;
+  readonly topic: string;
+  /** The subscription is gone by the time this is sent, so the job keeps where to send it. */
+  readonly callback: string;
+  readonly reason: string;
+}
+
+/**
+ * The built-in hub's content distribution: the topic's bytes as they are in the output store when the attempt is
+ * made (a retry sends the current document), to one subscription.
+ */
+export interface WebSubDistributeJob extends JobProgress {
+  readonly kind: 'websub.distribute';
+  readonly subscriptionId: string;
+  readonly topic: string;
+  /** The topic's key under the output root, e.g. `feed.xml`. */
+  readonly path: string;
+  /** The hub URL the distribution names in its `Link` header. */
+  readonly hub: string;
+  /** The feed.updated event it distributes. */
+  readonly eventId: string;
+}
+
+export type WebSubJob = WebSubPingJob | WebSubVerifyJob | WebSubDenyJob | WebSubDistributeJob;
+
+/** Anything the delivery queue holds: a webhook, or one of the WebSub requests. All are attempted and settled alike. */
+export type DeliveryJob = WebhookJob | WebSubJob;
+
+export const WEBSUB_JOB_KINDS = ['websub.ping', 'websub.verify', 'websub.deny', 'websub.distribute'] as const;
+
+export function isWebhookJob(job: DeliveryJob): job is WebhookJob {
+  return job.kind === undefined || job.kind === 'webhook';
+}
+
+/** The string fields each kind of job must have (beyond `id`), to tell a job from a message of another shape. */
+const REQUIRED_FIELDS: Record<WebSubJob['kind'], readonly string[]> = {
+  'websub.ping': ['hub', 'topic', 'eventId'],
+  'websub.verify': ['requestId', 'subscriptionId', 'mode', 'topic'],
+  'websub.deny': ['subscriptionId', 'topic', 'callback', 'reason'],
+  'websub.distribute': ['subscriptionId', 'topic', 'path', 'hub', 'eventId'],
+};
+
+/**
+ * A queued message's parsed JSON as a job of a kind wirefeed knows, with the fields that kind needs.
+ * @throws TypeError saying what is missing.
+ */
+export function asDeliveryJob(value: unknown): DeliveryJob {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('not a JSON object');
+  const record = value as Record<string, unknown>;
+  if (typeof record.id !== 'string') throw new TypeError('not a delivery job: id is required');
+  const kind = record.kind;
+  if (kind === undefined || kind === 'webhook') {
+    const event = record.event as { id?: unknown } | null | undefined;
+    if (typeof record.subscriberId !== 'string' || typeof event !== 'object' || typeof event?.id !== 'string') {
+      throw new TypeError('not a webhook job: id, subscriberId and event.id are required');
+    }
+    return value as WebhookJob;
+  }
+  const required = typeof kind === 'string' ? REQUIRED_FIELDS[kind as WebSubJob['kind']] : undefined;
+  if (required === undefined) throw new TypeError(`not a delivery job: unknown kind ${JSON.stringify(kind)}`);
+  const missing = required.filter((field) => typeof record[field] !== 'string');
+  if (missing.length > 0) throw new TypeError(`not a ${kind} job: ${missing.join(', ')} required`);
+  return value as WebSubJob;
+}
+
+/**
+ * Who and what a job is for, for logs and listings: `party` is the subscriber id, the hub subscription id, or the
+ * pinged hub's URL; `type` the event type or the WebSub job kind; `ref` the event (or subscription request) id.
+ * Never a secret, never a callback URL (a callback is a capability).
+ */
+export function jobSummary(job: DeliveryJob): { readonly party: string; readonly type: string; readonly ref: string } {
+  if (isWebhookJob(job)) return { party: job.subscriberId, type: job.event.type, ref: job.event.id };
+  switch (job.kind) {
+    case 'websub.ping':
+      return { party: job.hub, type: job.kind, ref: job.eventId };
+    case 'websub.verify':
+      return { party: job.subscriptionId, type: `${job.kind} (${job.mode})`, ref: job.requestId };
+    case 'websub.deny':
+      return { party: job.subscriptionId, type: job.kind, ref: job.subscriptionId };
+    case 'websub.distribute':
+      return { party: job.subscriptionId, type: job.kind, ref: job.eventId };
+  }
 }
 
 /**
@@ -120,8 +237,15 @@ export type DeliveryOutcome =
       readonly status: number | null;
       readonly error: string;
     }
-  /** Nothing left to deliver to: the subscriber was removed. */
-  | { readonly kind: 'dropped'; readonly reason: 'removed'; readonly error: string };
+  /** Nothing left to do (see DroppedReason). */
+  | { readonly kind: 'dropped'; readonly reason: DroppedReason; readonly error: string };
+
+/**
+ * Why a job was completed without delivering: `removed`, nothing is left to deliver to (the subscriber, the hub
+ * subscription or the topic is gone); `declined`, a WebSub callback did not confirm a verification of intent, so
+ * nothing changed; `lease-expired`, the hub subscription's lease ended before the distribution.
+ */
+export type DroppedReason = 'removed' | 'declined' | 'lease-expired';
 
 /**
  * Where the fate of an attempted job is recorded: the local outbox, or the SQS message the job came in. Exactly one
@@ -189,11 +313,14 @@ export interface WebhookSender {
   ): Promise<SendResult>;
 }
 
-/** One delivery attempt as recorded in the attempt log. Never carries a secret. */
+/** One delivery attempt as recorded in the attempt log (fields as `jobSummary` gives them). Never carries a secret. */
 export interface DeliveryAttempt {
   readonly jobId: string;
+  /** The event id, or for a WebSub verification the subscription request's id. */
   readonly eventId: string;
+  /** The event type, or the WebSub job kind. */
   readonly eventType: string;
+  /** The subscriber id, the hub subscription id, or the pinged hub. */
   readonly subscriberId: string;
   /** 1 for the first try. */
   readonly attempt: number;
@@ -204,7 +331,7 @@ export interface DeliveryAttempt {
   readonly error?: string;
   readonly outcome: DeliveryOutcome['kind'];
   /** Why the job was dead-lettered or dropped. */
-  readonly reason?: DeadLetterReason | 'removed';
+  readonly reason?: DeadLetterReason | DroppedReason;
 }
 
 /** Which dead letters an operator means: all of them when empty; otherwise those matching every field given. */
@@ -218,7 +345,7 @@ export interface DeadLetterSelection {
 /** True when `letter` is one `selection` names. */
 export function selectsDeadLetter(selection: DeadLetterSelection, letter: DeadLetter): boolean {
   if (selection.jobIds !== undefined && !selection.jobIds.includes(letter.job.id)) return false;
-  if (selection.subscriberId !== undefined && letter.job.subscriberId !== selection.subscriberId) return false;
+  if (selection.subscriberId !== undefined && jobSummary(letter.job).party !== selection.subscriberId) return false;
   if (selection.since !== undefined && !(Date.parse(letter.deadAt) >= selection.since.getTime())) return false;
   return true;
 }

@@ -77,16 +77,26 @@ export interface AnnouncedIds {
   readonly deleted: readonly string[];
 }
 
-/** The one `feed.updated` of a run whose feed files changed; its id follows the feed bytes. */
-export function feedUpdatedEvent(ids: AnnouncedIds, feedFilesHash: string, context: EventContext): WebhookEvent {
+/**
+ * The one `feed.updated` of a run whose feed files changed; its id follows the feed bytes. `changedFeeds` are the URLs
+ * of the feeds whose bytes changed (the WebSub topics to announce); unknown, every feed is named.
+ */
+export function feedUpdatedEvent(
+  ids: AnnouncedIds,
+  feedFilesHash: string,
+  context: EventContext,
+  changedFeeds?: readonly string[],
+): WebhookEvent {
+  const { feeds } = context;
   return {
     id: eventId('feed.updated', 'feeds', feedFilesHash),
     type: 'feed.updated',
     timestamp: context.timestamp,
     data: {
-      feeds: context.feeds,
+      feeds,
       ...(context.movedFrom === undefined ? {} : { moved: { from: context.movedFrom } }),
       ...ids,
+      changedFeeds: changedFeeds ?? [feeds.rss, feeds.atom, feeds.json],
     },
   };
 }

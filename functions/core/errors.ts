@@ -125,13 +125,30 @@ export class LeaseLostError extends WirefeedError {}
  */
 export class UnsafeTargetError extends WirefeedError {
   readonly url: string;
+  /** Why, without the URL: e.g. `port 8080 is not allowed (default only)`. */
+  readonly reason: string;
   readonly privateTarget: boolean;
   constructor(url: string, reason: string, options: { privateTarget?: boolean } = {}) {
     super(`refused webhook target ${url}: ${reason}`);
     this.url = url;
+    this.reason = reason;
     this.privateTarget = options.privateTarget ?? false;
   }
 }
+
+/** A WebSub subscription request the hub refuses: `status` (4xx) and `reason` (plain text) are its answer. */
+export class HubRequestError extends WirefeedError {
+  readonly status: number;
+  readonly reason: string;
+  constructor(status: number, reason: string) {
+    super(`hub request refused (${status}): ${reason}`);
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+/** A stored record (e.g. a hub subscription) that is not of the shape wirefeed wrote; the message names it. */
+export class InvalidRecordError extends WirefeedError {}
 
 export function isWirefeedError(error: unknown): error is WirefeedError {
   return error instanceof WirefeedError;

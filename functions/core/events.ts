@@ -46,7 +46,7 @@ export interface ArticleEventData {
   readonly feeds: FeedUrls;
 }
 
-/** `data` of feed.updated: which articles changed in the build. */
+/** `data` of feed.updated: which articles changed in the build, and which feed documents. */
 export interface FeedEventData {
   readonly feeds: FeedUrls;
   /**
@@ -57,6 +57,11 @@ export interface FeedEventData {
   readonly published: readonly string[];
   readonly updated: readonly string[];
   readonly deleted: readonly string[];
+  /**
+   * URLs of the feeds whose bytes changed (the WebSub topics to announce). Absent only in events recorded before the
+   * field existed, which announced every feed.
+   */
+  readonly changedFeeds?: readonly string[];
 }
 
 export interface EndpointTestData {

@@ -1,6 +1,6 @@
 /** From change events to delivery jobs: one per (event, subscriber whose filter matches). */
 import { createHash } from 'node:crypto';
-import type { DeliveryJob, Subscriber } from './delivery.ts';
+import type { Subscriber, WebhookJob } from './delivery.ts';
 import { isOperationalEvent, type WebhookEvent } from './events.ts';
 
 /** A stable job id: the same (event, subscriber) always maps to the same job, so re-enqueueing is harmless. */
@@ -25,9 +25,9 @@ export function subscriberWants(subscriber: Subscriber, event: WebhookEvent): bo
  * `disabled`), so that resuming or re-enabling replays every event they missed, each with its webhook-id.
  * `endpoint.test` events are addressed to one subscriber by `wirefeed subscribers test` and never fanned out.
  */
-export function fanOut(events: readonly WebhookEvent[], subscribers: readonly Subscriber[], now: Date): DeliveryJob[] {
+export function fanOut(events: readonly WebhookEvent[], subscribers: readonly Subscriber[], now: Date): WebhookJob[] {
   const notBefore = now.toISOString();
-  const jobs: DeliveryJob[] = [];
+  const jobs: WebhookJob[] = [];
   for (const event of events) {
     if (event.type === 'endpoint.test') continue;
     for (const subscriber of subscribers) {

@@ -2,7 +2,7 @@
  * What one settled delivery attempt counts for in the DeliveryFunction's metrics (metric-names.ts): succeeded with its
  * latency, retried by what went wrong, dead by why it stopped, and SSRF refusals.
  */
-import type { DeliveryJob } from '../core/delivery.ts';
+import { type DeliveryJob, isWebhookJob } from '../core/delivery.ts';
 import type { AttemptReport } from '../pipeline/deliver.ts';
 import { DEAD_REASON, DELIVERY_METRICS, RETRY_REASON } from './metric-names.ts';
 import type { DataPoint } from './telemetry.ts';
@@ -16,7 +16,8 @@ export function deliveryDataPoints(job: DeliveryJob, report: AttemptReport, now:
   if (report.ssrfRefused) points.push({ metric: DELIVERY_METRICS.ssrfRefusals, value: 1 });
   switch (outcome.kind) {
     case 'delivered': {
-      const since = Date.parse(job.event.timestamp);
+      // From the event a webhook announces; WebSub jobs carry no event time, so only their count is kept.
+      const since = isWebhookJob(job) ? Date.parse(job.event.timestamp) : Number.NaN;
       points.push({ metric: DELIVERY_METRICS.deliveriesSucceeded, value: 1 });
       if (!Number.isNaN(since)) {
         points.push({ metric: DELIVERY_METRICS.deliveryLatency, value: Math.max(0, now.getTime() - since) });

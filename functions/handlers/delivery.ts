@@ -1,5 +1,6 @@
 /**
- * DeliveryFunction: one webhook attempt per DeliveryQueue message, settled through the message's JobLedger
+ * DeliveryFunction: one attempt per DeliveryQueue message (a webhook, or a WebSub ping, verification, denial or
+ * distribution), settled through the message's JobLedger
  * (`SqsMessageLedger`). SQS is the retry timer: a failed attempt hides its message for the schedule's next delay and
  * reports it in `batchItemFailures`, so SQS hands it back when the delay is over; the receive count is the attempt
  * number.
@@ -18,7 +19,7 @@ import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecor
 import { createHttpSender } from '../adapters/http-sender.ts';
 import { createS3Client, S3Store } from '../adapters/s3-store.ts';
 import { deadLetterUnreadable, type SqsLedgerOptions, SqsMessageLedger, SqsQueue } from '../adapters/sqs-queue.ts';
-import type { DeliveryJob } from '../core/delivery.ts';
+import { asDeliveryJob, type DeliveryJob, jobSummary } from '../core/delivery.ts';
 import { deliverJob, deliveryDeps } from '../pipeline/deliver.ts';
 import { loadDeliveryConfig } from './config.ts';
 import { deliveryDataPoints } from './delivery-metrics.ts';
@@ -34,8 +35,9 @@ const queues: SqsLedgerOptions = {
   queueUrl: config.deliveryQueueUrl,
   deadLetterQueueUrl: config.deliveryDeadLetterQueueUrl,
 };
+const s3 = createS3Client(process.env);
 const deps = deliveryDeps(
-  new S3Store({ client: createS3Client(process.env), bucket: config.stateBucket }),
+  new S3Store({ client: s3, bucket: config.stateBucket }),
   createHttpSender({ allowPrivateTargets: config.allowPrivateTargets }),
   {
     disableAfterMs: config.disableAfterMs,
@@ -117,22 +119,12 @@ async function settled(work: () => Promise<unknown>, fields: Record<string, unkn
  * console's "redrive" does that), whose job is taken out of it.
  */
 function parseJob(body: string): DeliveryJob {
-  const parsed = JSON.parse(body) as (Partial<DeliveryJob> & { job?: Partial<DeliveryJob> }) | null;
+  const parsed = JSON.parse(body) as { job?: unknown } | null;
   const value = parsed !== null && typeof parsed === 'object' && typeof parsed.job === 'object' ? parsed.job : parsed;
-  if (
-    value === null ||
-    typeof value !== 'object' ||
-    typeof value.id !== 'string' ||
-    typeof value.subscriberId !== 'string' ||
-    typeof value.event !== 'object' ||
-    value.event === null ||
-    typeof value.event.id !== 'string'
-  ) {
-    throw new TypeError('not a DeliveryJob: id, subscriberId and event.id are required');
-  }
-  return value as DeliveryJob;
+  return asDeliveryJob(value);
 }
 
 function jobFields(job: DeliveryJob): Record<string, unknown> {
-  return { jobId: job.id, eventId: job.event.id, eventType: job.event.type, subscriberId: job.subscriberId };
+  const { party, type, ref } = jobSummary(job);
+  return { jobId: job.id, eventId: ref, eventType: type, subscriberId: party };
 }

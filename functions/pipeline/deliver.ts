@@ -1,16 +1,19 @@
 /**
- * Delivery of webhook jobs: one attempt, the one place that settles what follows it (`settle`), and the outbox
- * drain. The SQS handler and the local outbox both go through `deliverJob`, each with its own JobLedger.
+ * Delivery of every queued job (webhooks, and WebSub pings, verifications, denials and distributions): one attempt,
+ * the one place that settles what follows it (`settle`), and the outbox drain. The SQS handler and the local outbox both go through `deliverJob`, each with its own JobLedger.
  */
 import { failedAttemptOutcome, isSuccess } from '../core/attempt-outcome.ts';
-import type {
-  DeadLetter,
-  DeliveryAttempt,
-  DeliveryJob,
-  DeliveryOutcome,
-  JobLedger,
-  Outbox,
-  WebhookSender,
+import {
+  type DeadLetter,
+  type DeliveryAttempt,
+  type DeliveryJob,
+  type DeliveryOutcome,
+  isWebhookJob,
+  type JobLedger,
+  jobSummary,
+  type Outbox,
+  type WebhookJob,
+  type WebhookSender,
 } from '../core/delivery.ts';
 import { eventBody } from '../core/events.ts';
 import { type Clock, type ObjectStore, systemClock } from '../core/ports.ts';
@@ -18,6 +21,7 @@ import { DEFAULT_SCHEDULE_MS } from '../core/retry-schedule.ts';
 import { signWebhook } from '../core/sign.ts';
 import { HealthKeeper, type HealthNote, type HealthPolicy } from './subscriber-health.ts';
 import { SubscriberRepository, signingSecrets } from './subscribers.ts';
+import { attemptWebSub, type WebSubDeliveryDeps, webSubDeliveryDeps } from './websub/deliver.ts';
 
 export interface DeliveryDeps {
   readonly subscribers: SubscriberRepository;
@@ -27,17 +31,22 @@ export interface DeliveryDeps {
   readonly random?: () => number;
   /** Subscriber health bookkeeping; without it, one with the default policy and nobody to notify. */
   readonly health?: HealthKeeper;
+  /** The hub's state (and the output root, to distribute), for WebSub jobs. */
+  readonly websub?: WebSubDeliveryDeps;
 }
 
 export interface DeliveryDepsOptions extends Partial<HealthPolicy> {
   /** Sees each subscriber disabled by the bookkeeping, and each failure of the bookkeeping itself. */
   readonly onHealthNote?: (note: HealthNote) => void;
+  /** The output root, which WebSub distributions read their topics from. */
+  readonly output?: ObjectStore;
 }
 
 /**
  * The delivery dependencies every entry point runs with (the deliver and dev commands, the DeliveryFunction):
- * subscribers in `state`, the system clock, the default retry schedule, and health bookkeeping with the given
- * policy (`notify` is the delivery queue operator events go to); the caller picks the sender.
+ * subscribers and the hub's subscriptions in `state`, the system clock, the default retry schedule, and health
+ * bookkeeping with the given policy (`notify` is the delivery queue operator events go to); the caller picks the
+ * sender, and names the output root WebSub distributions read their topics from.
  */
 export function deliveryDeps(
   state: ObjectStore,
@@ -45,9 +54,10 @@ export function deliveryDeps(
   options: DeliveryDepsOptions = {},
 ): DeliveryDeps {
   const subscribers = new SubscriberRepository(state);
-  const { onHealthNote, ...policy } = options;
+  const { onHealthNote, output, ...policy } = options;
   const health = new HealthKeeper(subscribers, policy, onHealthNote);
-  return { subscribers, sender, clock: systemClock, schedule: DEFAULT_SCHEDULE_MS, health };
+  const websub = webSubDeliveryDeps(state, output);
+  return { subscribers, sender, clock: systemClock, schedule: DEFAULT_SCHEDULE_MS, health, websub };
 }
 
 const defaultKeepers = new WeakMap<SubscriberRepository, HealthKeeper>();
@@ -84,7 +94,12 @@ export async function attemptDelivery(job: DeliveryJob, deps: DeliveryDeps): Pro
   return (await attempt(job, deps)).outcome;
 }
 
-async function attempt(job: DeliveryJob, deps: DeliveryDeps): Promise<AttemptReport> {
+/** One attempt of any job: webhooks here, WebSub requests in pipeline/websub/deliver.ts. */
+function attempt(job: DeliveryJob, deps: DeliveryDeps): Promise<AttemptReport> {
+  return isWebhookJob(job) ? attemptWebhook(job, deps) : attemptWebSub(job, deps);
+}
+
+async function attemptWebhook(job: WebhookJob, deps: DeliveryDeps): Promise<AttemptReport> {
   const started = deps.clock.now();
   const unsent = (outcome: DeliveryOutcome): AttemptReport => ({ outcome, started, status: null, latencyMs: 0 });
   const subscriber = await deps.subscribers.get(job.subscriberId);
@@ -136,8 +151,9 @@ function attempted(job: DeliveryJob, outcome: { status: number | null; error: st
 }
 
 /**
- * Records what follows an attempt, in the one place that decides it: delivered or dropped (the subscriber was
- * removed) completes the job; a retry keeps it, one attempt more, until `now` + the delay; anything else makes it a
+ * Records what follows an attempt of any kind of job, in the one place that decides it: delivered or dropped
+ * (nothing left to do: the subscriber or hub subscription was removed, a verification was declined, a lease ended)
+ * completes the job; a retry keeps it, one attempt more, until `now` + the delay; anything else makes it a
  * dead letter with its typed reason — a paused or disabled subscriber's jobs included, so they can be replayed once
  * it is active again. Then the subscriber's health is brought up to date (`health`, which may disable it); that
  * bookkeeping never throws, so a job is never sent again because of it.
@@ -150,7 +166,8 @@ export async function settle(
   health?: HealthKeeper,
 ): Promise<DeadLetter | null> {
   const letter = await settleJob(job, outcome, ledger, now);
-  await health?.record(job, outcome, now);
+  // Health is a webhook subscriber's; a hub subscription's last distribution is recorded by its attempt.
+  if (isWebhookJob(job)) await health?.record(job, outcome, now);
   return letter;
 }
 
@@ -179,11 +196,12 @@ async function settleJob(
 /** The attempt-log record of one attempt. */
 export function attemptRecord(job: DeliveryJob, report: AttemptReport): DeliveryAttempt {
   const { outcome } = report;
+  const { party, type, ref } = jobSummary(job);
   return {
     jobId: job.id,
-    eventId: job.event.id,
-    eventType: job.event.type,
-    subscriberId: job.subscriberId,
+    eventId: ref,
+    eventType: type,
+    subscriberId: party,
     attempt: job.attempts + 1,
     time: report.started.toISOString(),
     status: report.status,

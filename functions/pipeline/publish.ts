@@ -67,6 +67,8 @@ export interface PublishOptions {
   readonly deadline?: number;
   /** Overrides `siteUrl` from site.json (e.g. the CloudFront URL in AWS). */
   readonly siteUrl?: string;
+  /** Where the built-in WebSub hub listens when site.json turns it on (e.g. its URL in AWS). */
+  readonly hubUrl?: string;
   readonly onProgress?: (progress: PublishProgress) => void;
   /** Length of the writer lease (default 2 minutes, renewed while the run works). */
   readonly leaseMs?: number;
@@ -93,8 +95,8 @@ export interface PublishResult {
   readonly run: string | null;
 }
 
-/** Reads and validates `site.json` from the content store. */
-export async function loadSite(content: ObjectStore, siteUrl?: string): Promise<Site> {
+/** Reads and validates `site.json` from the content store; `siteUrl` and `hubUrl` override what it says. */
+export async function loadSite(content: ObjectStore, siteUrl?: string, hubUrl?: string): Promise<Site> {
   const location = `${content.location}/${SITE_KEY}`;
   const object = await content.get(SITE_KEY);
   if (object === null) throw new ConfigError(`${location}: not found`);
@@ -104,7 +106,7 @@ export async function loadSite(content: ObjectStore, siteUrl?: string): Promise<
   } catch (error) {
     throw new ConfigError(`${location}: ${(error as Error).message}`, { cause: error });
   }
-  return parseSite(value, location, siteUrl);
+  return parseSite(value, location, siteUrl, hubUrl);
 }
 
 /** Changes to examine: the union of those queued while another run worked and this call's; undefined = all. */
@@ -184,7 +186,7 @@ async function publishRun(ports: PublishPorts, options: PublishOptions): Promise
     options.deadline ?? Number.POSITIVE_INFINITY,
     options.budgetMs === undefined ? Number.POSITIVE_INFINITY : startedAt + options.budgetMs,
   );
-  const site = await loadSite(content, options.siteUrl);
+  const site = await loadSite(content, options.siteUrl, options.hubUrl);
   const siteHash = sha256(JSON.stringify(site));
   const journal = new Journal(state);
   let index = new SourceIndex(state);

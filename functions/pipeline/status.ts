@@ -4,7 +4,7 @@
  * and writes nothing — and the same on a directory and on S3. Deliveries come from the caller (the local outbox, or
  * the SQS queues in AWS), already summarized.
  */
-import type { DeadLetter, DeliveryJob } from '../core/delivery.ts';
+import { type DeadLetter, type DeliveryJob, jobSummary } from '../core/delivery.ts';
 import { maskCredentials } from '../core/display.ts';
 import type { ObjectStore } from '../core/ports.ts';
 import { LAST_FAILURE_KEY } from '../core/state-keys.ts';
@@ -44,7 +44,10 @@ async function readFailure(state: ObjectStore): Promise<PublishFailure | null> {
   return { at: value.at, errorName: String(value.errorName ?? 'Error'), error: value.error };
 }
 
-/** Deliveries of the local outbox by subscriber: pending (due, overdue) and dead letters by reason. */
+/**
+ * Deliveries of the local outbox by subscriber (a WebSub job by its party: the hub subscription, or the pinged hub):
+ * pending (due, overdue) and dead letters by reason.
+ */
 export function outboxDeliveries(
   pending: readonly DeliveryJob[],
   dead: readonly DeadLetter[],
@@ -58,13 +61,13 @@ export function outboxDeliveries(
   let due = 0;
   let overdue = 0;
   for (const job of pending) {
-    of(job.subscriberId).pending++;
+    of(jobSummary(job).party).pending++;
     const late = now.getTime() - Date.parse(job.notBefore);
     if (late >= 0) due++;
     if (late > OVERDUE_MS) overdue++;
   }
   for (const letter of dead) {
-    const entry = of(letter.job.subscriberId);
+    const entry = of(jobSummary(letter.job).party);
     entry.dead++;
     entry.deadReasons[letter.reason] = (entry.deadReasons[letter.reason] ?? 0) + 1;
   }

@@ -5,7 +5,7 @@
  * event. The rules are pure (core/subscriber-health.ts); this module reads and writes them.
  */
 import { createHash } from 'node:crypto';
-import type { DeliveryJob, DeliveryOutcome, DeliveryQueue, Subscriber, SubscriberHealth } from '../core/delivery.ts';
+import type { DeliveryOutcome, DeliveryQueue, Subscriber, SubscriberHealth, WebhookJob } from '../core/delivery.ts';
 import { maskCredentials } from '../core/display.ts';
 import type { WebhookEvent } from '../core/events.ts';
 import { fanOut } from '../core/fan-out.ts';
@@ -60,7 +60,7 @@ export class HealthKeeper {
   }
 
   /** Records what `outcome` says about `job`'s subscriber at `now`; disables it when the policy says so. */
-  async record(job: DeliveryJob, outcome: DeliveryOutcome, now: Date): Promise<HealthNote | null> {
+  async record(job: WebhookJob, outcome: DeliveryOutcome, now: Date): Promise<HealthNote | null> {
     let note: HealthNote | null = null;
     try {
       note = await this.#record(job.subscriberId, outcome, now);

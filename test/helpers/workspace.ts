@@ -2,7 +2,13 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
-import type { DeliveryJob, DeliveryQueue } from '../../functions/core/delivery.ts';
+import {
+  type DeadLetter,
+  type DeliveryJob,
+  type DeliveryQueue,
+  isWebhookJob,
+  type WebhookJob,
+} from '../../functions/core/delivery.ts';
 import type { Clock, ObjectStore } from '../../functions/core/ports.ts';
 import type { PublishResult } from '../../functions/pipeline/publish.ts';
 import { publish } from '../../functions/pipeline/publish.ts';
@@ -28,6 +34,16 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     this.#time += ms;
   }
+}
+
+/** The webhook jobs among `jobs` (the rest are WebSub's), in order. */
+export function webhookJobs(jobs: readonly DeliveryJob[]): WebhookJob[] {
+  return jobs.filter(isWebhookJob);
+}
+
+/** The dead letters of webhook jobs among `letters`, in order. */
+export function webhookLetters(letters: readonly DeadLetter[]): (DeadLetter & { readonly job: WebhookJob })[] {
+  return letters.filter((letter): letter is DeadLetter & { readonly job: WebhookJob } => isWebhookJob(letter.job));
 }
 
 /** Records every job handed to it, in order. */

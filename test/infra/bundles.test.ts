@@ -15,7 +15,13 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store } from '../../functions/adapters/s3-store.ts';
-import type { DeadLetter, DeliveryJob, Subscriber } from '../../functions/core/delivery.ts';
+import {
+  type DeadLetter,
+  type DeliveryJob,
+  isWebhookJob,
+  type Subscriber,
+  type WebhookJob,
+} from '../../functions/core/delivery.ts';
 import { PUBLISH_MESSAGE_GROUP, parsePublishMessage } from '../../functions/core/publish-messages.ts';
 import { ENV } from '../../functions/handlers/env-names.ts';
 import { DELIVERY_METRICS, METRIC_NAMESPACE, PUBLISH_METRICS } from '../../functions/handlers/metric-names.ts';
@@ -318,7 +324,7 @@ describe('publish bundle', () => {
     const rss = Buffer.from((await site.get('feed.xml'))?.body ?? []).toString('utf8');
     expect(rss).toContain(`${SITE_URL}/feed.xml`);
 
-    const jobs = queuedJobs();
+    const jobs = queuedJobs().filter(isWebhookJob);
     const events = new Set(jobs.map((job) => job.event.id));
     // Each article's article.published plus one feed.updated, for each of the two subscribers.
     expect(events.size).toBe(articles.length + 1);
@@ -433,9 +439,12 @@ describe('publish bundle', () => {
     for (const id of added) expect(await site.head(`articles/${id}.html`), id).not.toBeNull();
     const jobs = queuedJobs().slice(jobsBefore);
     // Three article.published and one feed.updated, for each of the two subscribers, each handed out once.
-    expect(jobs.map((job) => job.event.type).sort()).toEqual(
-      [...Array(6).fill('article.published'), ...Array(2).fill('feed.updated')].sort(),
-    );
+    expect(
+      jobs
+        .filter(isWebhookJob)
+        .map((job) => job.event.type)
+        .sort(),
+    ).toEqual([...Array(6).fill('article.published'), ...Array(2).fill('feed.updated')].sort());
     expect(new Set(queuedJobs().map((job) => job.id)).size).toBe(queuedJobs().length);
   });
 
@@ -475,7 +484,10 @@ describe('publish bundle', () => {
 });
 
 describe('delivery bundle', () => {
-  const jobsFor = (subscriber: Subscriber) => queuedJobs().filter((job) => job.subscriberId === subscriber.id);
+  const jobsFor = (subscriber: Subscriber) =>
+    queuedJobs()
+      .filter(isWebhookJob)
+      .filter((job) => job.subscriberId === subscriber.id);
 
   it('delivers signed webhooks to a loopback receiver and reports no failures', async () => {
     const jobs = jobsFor(okSubscriber);
@@ -525,7 +537,7 @@ describe('delivery bundle', () => {
   });
 
   it('reports a failed delivery and hides it for the schedule’s first delay', async () => {
-    const job = jobsFor(failingSubscriber)[0] as DeliveryJob;
+    const job = jobsFor(failingSubscriber)[0] as WebhookJob;
     const visibilityCalls = sqs.callsOf('ChangeMessageVisibility').length;
     const event: SQSEvent = {
       Records: [sqsRecord(JSON.stringify(job), { receiveCount: 1, arn: DELIVERY_QUEUE_ARN, messageId: 'fail-1' })],
@@ -555,7 +567,7 @@ describe('delivery bundle', () => {
   });
 
   it('moves a job whose last attempt failed to the dead-letter queue with its reason, and acknowledges it', async () => {
-    const job = jobsFor(failingSubscriber)[0] as DeliveryJob;
+    const job = jobsFor(failingSubscriber)[0] as WebhookJob;
     const event: SQSEvent = {
       Records: [sqsRecord(JSON.stringify(job), { receiveCount: 8, arn: DELIVERY_QUEUE_ARN, messageId: 'fail-8' })],
     };
@@ -576,7 +588,7 @@ describe('delivery bundle', () => {
   });
 
   it('counts an SSRF refusal and a permanent dead letter when the guard is on, and delivers a DeadLetter body redriven as it was', async () => {
-    const job = jobsFor(okSubscriber)[0] as DeliveryJob;
+    const job = jobsFor(okSubscriber)[0] as WebhookJob;
     const guarded = { ...deliveryEnv(), [ENV.allowPrivateTargets]: 'false' };
     const refused = await invokeBundle(bundles.delivery, guarded, {
       Records: [sqsRecord(JSON.stringify(job), { receiveCount: 1, arn: DELIVERY_QUEUE_ARN, messageId: 'ssrf-1' })],

@@ -12,7 +12,7 @@ import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { deadLetterUnreadable, SqsMessageLedger } from '../../functions/adapters/sqs-queue.ts';
 import type { CliIo } from '../../functions/cli/io.ts';
 import { main } from '../../functions/cli/main.ts';
-import type { DeadLetter, DeliveryJob } from '../../functions/core/delivery.ts';
+import type { DeadLetter, DeliveryJob, WebhookJob } from '../../functions/core/delivery.ts';
 import type { WebhookEvent } from '../../functions/core/events.ts';
 import { fanOut } from '../../functions/core/fan-out.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
@@ -167,7 +167,7 @@ describe('deliveries dead --queue', () => {
       '2026-03-01T12:00Z',
       '--json',
     ]);
-    expect((JSON.parse(listed.stdout) as DeadLetter[]).map((letter) => letter.job.event.id)).toEqual([
+    expect((JSON.parse(listed.stdout) as DeadLetter[]).map((letter) => (letter.job as WebhookJob).event.id)).toEqual([
       'evt_dlq_3',
       'evt_dlq_4',
     ]);
@@ -192,7 +192,7 @@ describe('deliveries replay --queue', () => {
     const replayed = await cli(['deliveries', 'replay', '--queue', sqs.queueUrl(queueName), '--subscriber', 'sub_a']);
     expect(replayed).toMatchObject({ code: 0, stderr: '' });
     expect(replayed.stdout).toBe('re-queued 3 deliveries, each with its original webhook-id\n');
-    const sent = sqs.messages(queueName).map((m) => JSON.parse(m.body) as DeliveryJob);
+    const sent = sqs.messages(queueName).map((m) => JSON.parse(m.body) as WebhookJob);
     expect(sent.map((j) => j.event.id)).toEqual(['evt_dlq_1', 'evt_dlq_3', 'evt_dlq_4']);
     for (const j of sent) {
       expect(j).toMatchObject({ attempts: 0, subscriberId: 'sub_a' });
@@ -276,7 +276,7 @@ describe('with the DeliveryQueue in AWS', () => {
     expect(result.stdout).toBe(
       `${subscriber.id} is active again (was disabled); re-queued 1 missed delivery (dead letters since 2026-03-01T00:30:00.000Z), each with its original webhook-id\n`,
     );
-    expect(sqs.messages(queueName).map((m) => (JSON.parse(m.body) as DeliveryJob).event.id)).toEqual(['evt_dlq_1']);
+    expect(sqs.messages(queueName).map((m) => (JSON.parse(m.body) as WebhookJob).event.id)).toEqual(['evt_dlq_1']);
     expect(visibleNow(dlqName)).toHaveLength(1);
   });
 });

@@ -11,6 +11,7 @@ import type { Clock } from '../../functions/core/ports.ts';
 import { drainOutbox } from '../../functions/pipeline/deliver.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { type Receiver, startReceiver } from '../helpers/receiver.ts';
+import { webhookJobs } from '../helpers/workspace.ts';
 
 const event = (n: number): WebhookEvent => ({
   id: `evt_q_${n}`,
@@ -142,7 +143,7 @@ describe('drainOutbox', () => {
     });
     expect(receiver.requests).toHaveLength(1);
     const dead = await outbox.listDead();
-    expect(dead.map((d) => d.job.subscriberId)).toEqual([gone.id]);
+    expect(webhookJobs(dead.map((d) => d.job)).map((job) => job.subscriberId)).toEqual([gone.id]);
     expect(dead[0]?.reason).toBe('disabled');
     expect(dead[0]?.job.lastError).toMatch(/disabled: 410 Gone/);
     expect(await outbox.pending()).toEqual([]);

@@ -12,7 +12,7 @@ import { LOCK_KEY, RECORD_PREFIX, STATE_KEY } from '../../functions/core/state-k
 import { type PublishResult, publish } from '../../functions/pipeline/publish.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { type S3TestServer, startS3Server } from '../helpers/s3-server.ts';
-import { markdownArticle, RecordingQueue, TEST_SITE } from '../helpers/workspace.ts';
+import { markdownArticle, RecordingQueue, TEST_SITE, webhookJobs } from '../helpers/workspace.ts';
 
 /** Moves one millisecond every time it is read. */
 class TickingClock implements Clock {
@@ -67,7 +67,7 @@ async function objects(store: ObjectStore, prefix = ''): Promise<Record<string, 
 
 /** What a subscriber was handed: event id, type and data, per job (timestamps aside, which name the run's start). */
 const handed = (jobs: readonly DeliveryJob[]) =>
-  jobs
+  webhookJobs(jobs)
     .map((job) => ({ id: job.event.id, type: job.event.type, data: job.event.data }))
     .sort((a, b) => (a.id < b.id ? -1 : 1));
 
@@ -130,7 +130,9 @@ describe('a publish run under a time budget', () => {
       expect(result.status).toBe('complete');
       const files = await objects(ports.output);
       expect(files['articles/zz-late.html']).toContain('Filed during the import.');
-      const types = ports.queue.jobs.filter((job) => 'id' in job.event.data && job.event.data.id === 'zz-late');
+      const types = webhookJobs(ports.queue.jobs).filter(
+        (job) => 'id' in job.event.data && job.event.data.id === 'zz-late',
+      );
       expect(types.map((job) => job.event.type)).toEqual(['article.published']);
     } finally {
       await content.delete('articles/zz-late.md');

@@ -10,7 +10,7 @@ import { StoreError } from '../../functions/core/errors.ts';
 import { publish } from '../../functions/pipeline/publish.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { FaultyStore, type WriteCounter } from '../helpers/faulty-store.ts';
-import { markdownArticle, readTree, Workspace } from '../helpers/workspace.ts';
+import { markdownArticle, readTree, Workspace, webhookJobs } from '../helpers/workspace.ts';
 
 /** v1: five articles; v2: one added, one edited, one deleted. */
 async function writeV1(ws: Workspace): Promise<void> {
@@ -47,7 +47,7 @@ function publishWith(ws: Workspace, counter?: WriteCounter, failOnWrite = 0) {
 
 async function handedEventIds(ws: Workspace): Promise<string[]> {
   const jobs = await new OutboxQueue(new FsStore(ws.stateDir)).pending();
-  return [...new Set(jobs.map((j) => j.event.id))].sort();
+  return [...new Set(webhookJobs(jobs).map((j) => j.event.id))].sort();
 }
 
 describe('publish survives a failure at any write', () => {
@@ -124,7 +124,9 @@ describe('publish survives a failure at any write', () => {
     };
     const handed = async (dir: string) =>
       [
-        ...new Set((await new OutboxQueue(new FsStore(join(dir, '.wirefeed'))).pending()).map((j) => j.event.id)),
+        ...new Set(
+          webhookJobs(await new OutboxQueue(new FsStore(join(dir, '.wirefeed'))).pending()).map((j) => j.event.id),
+        ),
       ].sort();
 
     const referenceDir = await copyOf();

@@ -10,7 +10,7 @@ import { NORMALIZER_VERSION } from '../../functions/core/normalize.ts';
 import { recordKey, STATE_KEY } from '../../functions/core/state-keys.ts';
 import { publish } from '../../functions/pipeline/publish.ts';
 import { CountingStore } from '../helpers/counting-store.ts';
-import { markdownArticle, readTree, TEST_SITE, Workspace } from '../helpers/workspace.ts';
+import { markdownArticle, readTree, TEST_SITE, Workspace, webhookJobs } from '../helpers/workspace.ts';
 
 const dated = (i: number) =>
   `2026-01-01T${String(Math.floor(i / 60) % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00Z`;
@@ -106,7 +106,9 @@ describe('a named-key publish', () => {
       }
       const records = async (ws: Workspace) => readTree(join(ws.stateDir, 'records'));
       expect(await records(named)).toEqual(await records(reconciled));
-      expect(named.queue.jobs.map((j) => j.event)).toEqual(reconciled.queue.jobs.map((j) => j.event));
+      expect(webhookJobs(named.queue.jobs).map((j) => j.event)).toEqual(
+        webhookJobs(reconciled.queue.jobs).map((j) => j.event),
+      );
     } finally {
       await reconciled.dispose();
       await named.dispose();

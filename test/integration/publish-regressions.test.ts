@@ -15,7 +15,7 @@ import { WriterLease } from '../../functions/pipeline/publish/lock.ts';
 import { publish } from '../../functions/pipeline/publish.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { FaultyStore, type WriteCounter } from '../helpers/faulty-store.ts';
-import { markdownArticle, Workspace } from '../helpers/workspace.ts';
+import { markdownArticle, Workspace, webhookJobs } from '../helpers/workspace.ts';
 
 /** A workspace with one subscriber, whose outbox keeps every job handed to it (nothing drains it here). */
 async function subscribed(): Promise<Workspace> {
@@ -34,7 +34,7 @@ function run(ws: Workspace, fault?: { failOnWrite: number; counter: WriteCounter
 }
 
 async function handed(ws: Workspace): Promise<WebhookEvent[]> {
-  const jobs = await new OutboxQueue(new FsStore(ws.stateDir)).pending();
+  const jobs = webhookJobs(await new OutboxQueue(new FsStore(ws.stateDir)).pending());
   const byId = new Map(jobs.map((job) => [job.event.id, job.event]));
   return [...byId.values()];
 }

@@ -3,7 +3,7 @@ import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { LOCK_KEY, STATE_KEY } from '../../functions/core/state-keys.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { CountingStore } from '../helpers/counting-store.ts';
-import { markdownArticle, TEST_SITE, Workspace } from '../helpers/workspace.ts';
+import { markdownArticle, TEST_SITE, Workspace, webhookJobs } from '../helpers/workspace.ts';
 
 let ws: Workspace;
 beforeEach(async () => {
@@ -190,16 +190,18 @@ describe('publish to directories', () => {
     });
     await ws.write('alpha.md', markdownArticle('Alpha', 'Body.'));
     const result = await ws.publish();
-    expect(ws.queue.jobs.map((j) => [j.subscriberId, j.event.type])).toEqual([
+    expect(webhookJobs(ws.queue.jobs).map((j) => [j.subscriberId, j.event.type])).toEqual([
       [all.id, 'article.published'],
       [all.id, 'feed.updated'],
     ]);
-    expect(ws.queue.jobs.map((j) => j.event.id)).toEqual(result.events.map((e) => e.id));
+    expect(webhookJobs(ws.queue.jobs).map((j) => j.event.id)).toEqual(result.events.map((e) => e.id));
     await ws.remove('alpha.md');
     await ws.publish();
-    expect(ws.queue.jobs.filter((j) => j.subscriberId === onlyDeleted.id).map((j) => j.event.type)).toEqual([
-      'article.deleted',
-    ]);
+    expect(
+      webhookJobs(ws.queue.jobs)
+        .filter((j) => j.subscriberId === onlyDeleted.id)
+        .map((j) => j.event.type),
+    ).toEqual(['article.deleted']);
     // Handed over: no run in progress, no lease held.
     const head = JSON.parse(Buffer.from((await state.get(STATE_KEY))?.body ?? []).toString('utf8'));
     expect(head.run).toBeNull();
@@ -216,7 +218,11 @@ describe('publish to directories', () => {
     await ws.write('alpha.md', markdownArticle('Alpha', 'Body.'));
     const result = await ws.publish();
     expect(result.problems).toEqual([]);
-    expect(ws.queue.jobs.map((j) => [j.subscriberId, j.event.type]).sort()).toEqual(
+    expect(
+      webhookJobs(ws.queue.jobs)
+        .map((j) => [j.subscriberId, j.event.type])
+        .sort(),
+    ).toEqual(
       [
         [paused.id, 'article.published'],
         [paused.id, 'feed.updated'],

@@ -20,7 +20,7 @@ import { type DeliveryDeps, drainOutbox } from '../../functions/pipeline/deliver
 import { HealthKeeper, type HealthNote } from '../../functions/pipeline/subscriber-health.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { type ReceivedRequest, type Receiver, type Reply, startReceiver } from '../helpers/receiver.ts';
-import { ManualClock } from '../helpers/workspace.ts';
+import { ManualClock, webhookLetters } from '../helpers/workspace.ts';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -199,7 +199,7 @@ describe('subscriber health', () => {
     clock.advance(HOUR);
     await publishAndDeliver(4);
     expect(failing.requests).toHaveLength(requestsBefore);
-    const dead = (await outbox.listDead()).filter((letter) => letter.job.subscriberId === subscriber.id);
+    const dead = webhookLetters(await outbox.listDead()).filter((letter) => letter.job.subscriberId === subscriber.id);
     expect(dead.map((letter) => [letter.job.event.id, letter.reason])).toEqual([
       ['evt_health_1', 'expired'],
       ['evt_health_2', 'expired'],
@@ -229,7 +229,7 @@ describe('subscriber health', () => {
     await drainUntilIdle();
     expect(failing.requests.map((r) => r.webhookId).sort()).toEqual(['evt_health_2', 'evt_health_3', 'evt_health_4']);
     expect(failing.requests.every((r) => signedWith(r, failing.secrets[0] as string))).toBe(true);
-    expect((await outbox.listDead()).map((letter) => letter.job.event.id)).toEqual(['evt_health_1']);
+    expect(webhookLetters(await outbox.listDead()).map((letter) => letter.job.event.id)).toEqual(['evt_health_1']);
     expect((await subscribers.get(subscriber.id))?.status).toBe('active');
   });
 

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { createHttpSender } from '../../functions/adapters/http-sender.ts';
 import { OutboxQueue } from '../../functions/adapters/outbox-queue.ts';
-import type { DeliveryJob } from '../../functions/core/delivery.ts';
+import type { DeliveryJob, WebhookJob } from '../../functions/core/delivery.ts';
 import type { WebhookEvent } from '../../functions/core/events.ts';
 import { eventBody } from '../../functions/core/events.ts';
 import { fanOut } from '../../functions/core/fan-out.ts';
@@ -56,7 +56,7 @@ function deps(overrides: Partial<DeliveryDeps> = {}): DeliveryDeps {
 }
 
 /** A receiver that answers every request with `reply`, a subscriber pointing at it, and one job for it. */
-async function setUp(reply: Reply, n = 1): Promise<{ receiver: Receiver; job: DeliveryJob; subscriberId: string }> {
+async function setUp(reply: Reply, n = 1): Promise<{ receiver: Receiver; job: WebhookJob; subscriberId: string }> {
   const receiver = await startReceiver({ reply: () => reply });
   receivers.push(receiver);
   const subscriber = await subscribers.add(receiver.url, { allowPrivateTargets: true, now: new Date() });

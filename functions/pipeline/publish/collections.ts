@@ -121,6 +121,8 @@ export interface RenderOutcome {
   readonly written: string[];
   /** Hash over every collection's feed files, as now published. */
   readonly feedsHash: string;
+  /** sha256 of each feed file as now published, by output path (what tells WebSub which feeds changed). */
+  readonly feedFiles: Readonly<Record<string, string>>;
   /** False when the render stopped early because the run's time was up (the directory records its progress). */
   readonly complete: boolean;
 }
@@ -243,6 +245,7 @@ export class Collections {
   }): Promise<RenderOutcome> {
     const written: string[] = [];
     const feedHashes: string[] = [];
+    const feedFiles: Record<string, string> = {};
     let complete = true;
     const put = async (file: OutputFile) => {
       await options.output.put(file.path, file.body, {
@@ -290,20 +293,22 @@ export class Collections {
         await this.#storeDirectory(id, editor);
         break;
       }
-      feedHashes.push(await this.#renderWindow(id, definition, editor, options, put));
+      const feeds = await this.#renderWindow(id, definition, editor, options, put);
+      Object.assign(feedFiles, feeds);
+      feedHashes.push(hashOfFeeds(feeds));
       await this.#storeDirectory(id, editor);
     }
-    return { written, feedsHash: sha256(feedHashes.join('\n')), complete };
+    return { written, feedsHash: sha256(feedHashes.join('\n')), feedFiles, complete };
   }
 
-  /** Renders the feeds of a collection when its window changed (or with `force`); returns their hash. */
+  /** Renders the feeds of a collection when its window changed (or with `force`); returns each file's hash. */
   async #renderWindow(
     id: string,
     definition: CollectionDefinition,
     editor: ArchiveEditor,
     options: { site: Site; records: RecordSource; entryIdBase: string; force: boolean },
     put: (file: OutputFile) => Promise<void>,
-  ): Promise<string> {
+  ): Promise<Record<string, string>> {
     const key = windowKey(id);
     const stored = await readState(this.#state, key, (value) => parseWindow(this.#state, key, value), 'feed window');
     const keys = editor.directory().window;
@@ -348,29 +353,27 @@ export class Collections {
     if (!unchanged || JSON.stringify(stored?.value.feeds) !== JSON.stringify(hashes)) {
       await this.#state.put(key, text, JSON_TYPE);
     }
-    return sha256(
-      Object.entries(hashes)
-        .map(([path, hash]) => `${path}:${hash}`)
-        .join('\n'),
-    );
+    return hashes;
   }
 
   /** The feed files' hash as last rendered (before this run renders), over every collection with a window. */
   async feedsHash(ids: readonly string[]): Promise<string> {
     const hashes: string[] = [];
-    for (const id of [...ids].sort()) {
-      const key = windowKey(id);
-      const stored = await readState(this.#state, key, (value) => parseWindow(this.#state, key, value), 'feed window');
-      const feeds = stored?.value.feeds ?? {};
-      hashes.push(
-        sha256(
-          Object.entries(feeds)
-            .map(([path, hash]) => `${path}:${hash}`)
-            .join('\n'),
-        ),
-      );
-    }
+    for (const id of [...ids].sort()) hashes.push(hashOfFeeds(await this.#storedFeeds(id)));
     return sha256(hashes.join('\n'));
+  }
+
+  /** sha256 of each feed file as last rendered (before this run renders), by output path, over `ids`. */
+  async feedFiles(ids: readonly string[]): Promise<Record<string, string>> {
+    const files: Record<string, string> = {};
+    for (const id of [...ids].sort()) Object.assign(files, await this.#storedFeeds(id));
+    return files;
+  }
+
+  async #storedFeeds(id: string): Promise<Readonly<Record<string, string>>> {
+    const key = windowKey(id);
+    const stored = await readState(this.#state, key, (value) => parseWindow(this.#state, key, value), 'feed window');
+    return stored?.value.feeds ?? {};
   }
 
   /** Deletes page versions no directory names any more (left by edits and by interrupted checkpoints). */
@@ -386,6 +389,15 @@ export class Collections {
     }
     return removed;
   }
+}
+
+/** One collection's feed files as one hash (path and hash of each file, in the order they were rendered). */
+function hashOfFeeds(feeds: Readonly<Record<string, string>>): string {
+  return sha256(
+    Object.entries(feeds)
+      .map(([path, hash]) => `${path}:${hash}`)
+      .join('\n'),
+  );
 }
 
 /** A live record as a feed entry. */

@@ -81,6 +81,11 @@ export interface RunState {
   readonly idBase?: string;
   /** The site URL the output had before this run, when the run moves the site to another. */
   readonly movedFrom?: string;
+  /**
+   * sha256 of each feed file before this run rendered them, by output path: which feeds changed, for WebSub. Absent in
+   * a run journaled before the field existed (its feed.updated then names every feed).
+   */
+  feedFilesBefore?: Readonly<Record<string, string>> | null;
   /** Batch records already handed to the delivery queue. */
   handed: number;
 }
@@ -170,6 +175,7 @@ function parseHead(state: ObjectStore, value: unknown): Head {
       typeof r.handed !== 'number' ||
       !['sources', 'render', 'handoff'].includes(String(r.phase)) ||
       (r.work !== null && !Array.isArray(r.work)) ||
+      (r.feedFilesBefore != null && (typeof r.feedFilesBefore !== 'object' || Array.isArray(r.feedFilesBefore))) ||
       (r.open !== null && (typeof r.open !== 'object' || !Array.isArray(r.open?.keys)));
     if (bad) throw fail('state root has a run in progress that is not what wirefeed writes');
   }

@@ -13,6 +13,7 @@ import type { Clock, ObjectStore } from '../../core/ports.ts';
 import type { ArticleRecord } from '../../core/records.ts';
 import { renderArticlePage } from '../../core/render/index.ts';
 import type { LastRun } from '../../core/status.ts';
+import { changedFeedUrls, siteFeeds } from '../../core/websub/topics.ts';
 import { type AcceptContext, acceptBatch, type RecordSource, type RejectedSource } from './accept.ts';
 import { type Collections, collectionsOf, entryOf, SITE_COLLECTION_ID } from './collections.ts';
 import { handOff, readSubscribers, type StateProblem } from './handoff.ts';
@@ -174,6 +175,7 @@ export class Run {
     }
     run.phase = 'render';
     run.feedsBefore = await this.#c.collections.feedsHash([SITE_COLLECTION_ID]);
+    run.feedFilesBefore = await this.#c.collections.feedFiles([SITE_COLLECTION_ID]);
     await this.#checkpoint();
     return true;
   }
@@ -287,7 +289,11 @@ export class Run {
     const announced = ids !== null && ids.published.length + ids.updated.length + ids.deleted.length > 0;
     // An adopted release-1 state announces feeds whose bytes the upgrade alone changed only with a real change.
     if (ids !== null && (!run.silent || announced)) {
-      run.batches.push({ events: [feedUpdatedEvent(ids, outcome.feedsHash, this.#c.events)] });
+      const changedFeeds =
+        run.feedFilesBefore == null
+          ? undefined
+          : changedFeedUrls(siteFeeds(this.#c.site), run.feedFilesBefore, outcome.feedFiles);
+      run.batches.push({ events: [feedUpdatedEvent(ids, outcome.feedsHash, this.#c.events, changedFeeds)] });
       run.flushed = batchCount(run);
     }
     // No root write here: a crash during the handoff renders again (writing nothing new) and hands out again.
@@ -313,13 +319,15 @@ export class Run {
     if (run.handed >= total) return true;
     const { subscribers, problems } = await readSubscribers(this.#c.state);
     this.#c.tally.problems.push(...problems);
+    const targets = { subscribers, site: this.#c.site, state: this.#c.state, siteChanged: run.forcePages };
     for await (const record of this.#c.journal.batches(run, run.handed)) {
       if (record.events.length > 0 && this.#timeUp()) {
         run.phase = 'handoff';
         await this.#c.journal.write(this.#c.head);
         return false;
       }
-      await this.#timed(() => handOff(this.#c.queue, record.events, subscribers, this.#c.clock.now()));
+      const unreadable = await this.#timed(() => handOff(this.#c.queue, record.events, targets, this.#c.clock.now()));
+      this.#c.tally.problems.push(...unreadable);
       this.#c.tally.events.push(...record.events);
       run.handed++;
       this.#c.onProgress?.({ phase: 'handoff', done: run.handed, total });
