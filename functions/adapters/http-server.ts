@@ -1,5 +1,6 @@
 /**
- * A small static file server for local mode: serves an output root with the Content-Type the published files get
+ * A small static file server for local mode (plus the few routes the dev server answers itself, such as the WebSub
+ * hub's `POST /hub`): serves an output root with the Content-Type the published files get
  * on S3, a strong content-hash ETag, Last-Modified, and 304 answers. Each request reads the file afresh, so a
  * rebuild is visible to the next request without a restart; the dev server asks for `Cache-Control: no-cache` so the
  * browser revalidates (a cheap 304) instead of showing a page from before the last edit.
@@ -21,6 +22,31 @@ export interface ServeOptions {
    * be revalidated, for development, where files change under the browser.
    */
   readonly cacheControl?: 'published' | 'no-cache';
+  /**
+   * Requests answered by a handler instead of a file, by `METHOD /path` (e.g. `POST /hub`, the built-in WebSub hub);
+   * every other request is served from the root as usual.
+   */
+  readonly routes?: Readonly<Record<string, Route>>;
+}
+
+/** A request a route handler answers: its body read whole, up to the route's limit. */
+export interface RouteRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: Uint8Array;
+}
+
+export interface RouteResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export interface Route {
+  /** Bytes of body read; a longer body is answered 413 without calling the handler. */
+  readonly maxBodyBytes: number;
+  readonly handle: (request: RouteRequest) => Promise<RouteResponse>;
 }
 
 export interface RunningServer {
@@ -96,12 +122,46 @@ async function readInsideRoot(rootReal: string, key: string) {
   }
 }
 
+/** Reads a request body up to `limit` bytes; null when it is longer (the rest is not read). */
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | null> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        resolveBody(null);
+        req.pause();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolveBody(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+async function answerRoute(route: Route, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req, route.maxBodyBytes);
+  if (body === null) {
+    res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+    res.end(`the request body is over ${route.maxBodyBytes} bytes\n`);
+    return;
+  }
+  const answer = await route.handle({ method: req.method ?? '', path, headers: req.headers, body });
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
+  res.end(answer.body);
+}
+
 async function handle(
   rootReal: string,
   options: ServeOptions,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  const path = (req.url ?? '/').split(/[?#]/, 1)[0] ?? '/';
+  const route = options.routes?.[`${req.method} ${path}`];
+  if (route !== undefined) return answerRoute(route, path, req, res);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
     res.end('method not allowed\n');

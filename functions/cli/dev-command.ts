@@ -5,6 +5,7 @@ import { serveDirectory } from '../adapters/http-server.ts';
 import { OutboxQueue } from '../adapters/outbox-queue.ts';
 import { readPort } from '../core/env.ts';
 import { UsageError, WatchError, WirefeedError } from '../core/errors.ts';
+import { systemClock } from '../core/ports.ts';
 import { SITE_KEY, SOURCE_PREFIX } from '../core/state-keys.ts';
 import { ENV } from '../handlers/env-names.ts';
 import { drainOutbox } from '../pipeline/deliver.ts';
@@ -13,6 +14,7 @@ import { type CommandSpec, parseCommand, parsePort } from './args.ts';
 import { type BuildTargets, buildTargets, describeResult, runBuild } from './build-command.ts';
 import { describeDeadLetters, describeDrain, localDeliveryDeps } from './deliveries-command.ts';
 import type { CliIo, Command } from './io.ts';
+import { localHubRoutes } from './local-hub.ts';
 import {
   ALLOW_PRIVATE_OPTION,
   allowPrivateTargets,
@@ -92,19 +94,29 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
   const delivery = localDeliveryDeps('dev', state, values, io);
 
   let delivering: Promise<void> = Promise.resolve();
-  let draining = false;
-  const deliver = async (): Promise<void> => {
-    if (draining) return;
-    draining = true;
-    try {
-      const summary = await drainOutbox(outbox, delivery);
-      const total = summary.delivered + summary.retried + summary.dead + summary.dropped;
-      if (total > 0) io.stdout(describeDrain(summary) + describeDeadLetters(summary.deadLetters));
-    } catch (error) {
-      reportError(error, io, 'delivery');
-    } finally {
-      draining = false;
+  let running: Promise<void> | null = null;
+  // Asked for while a drain runs (a build finished, a hub request came in): one more drain right after it.
+  let drainAgain = false;
+  const deliver = (): Promise<void> => {
+    if (running !== null) {
+      drainAgain = true;
+      return running;
     }
+    running = (async () => {
+      try {
+        do {
+          drainAgain = false;
+          const summary = await drainOutbox(outbox, delivery);
+          const total = summary.delivered + summary.retried + summary.dead + summary.dropped;
+          if (total > 0) io.stdout(describeDrain(summary) + describeDeadLetters(summary.deadLetters));
+        } while (drainAgain);
+      } catch (error) {
+        reportError(error, io, 'delivery');
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
   };
 
   const build = async (request: RebuildRequest): Promise<void> => {
@@ -128,6 +140,17 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
     port: options.port,
     host: options.host,
     cacheControl: 'no-cache',
+    routes: localHubRoutes({
+      content: openTarget('--content', targets.content, io),
+      siteUrl: () => targets.siteUrl,
+      state,
+      queue: outbox,
+      clock: systemClock,
+      allowPrivateTargets: options.allowPrivateTargets,
+      onAccepted: () => {
+        delivering = deliver();
+      },
+    }),
   }).catch((error: unknown) => {
     const code = (error as { code?: string }).code;
     if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
@@ -159,7 +182,10 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
     });
   }
   await queue.reconcile();
+  // Read before the "serving" line: once it is printed, nothing may await before the caller's signal handlers.
+  const hubUrl = await builtInHubUrl(targets, io);
   io.stdout(`wirefeed: serving ${base} (feeds: ${base}feed.xml, ${base}atom.xml, ${base}feed.json)\n`);
+  if (hubUrl !== null) io.stdout(`wirefeed: WebSub hub at ${base}hub (advertised as ${hubUrl})\n`);
   if (watcher) io.stdout(`wirefeed: watching ${watcher.root} for changes\n`);
   const drainTimer = setInterval(() => void deliver(), DRAIN_INTERVAL_MS);
   drainTimer.unref();
@@ -186,6 +212,15 @@ function isContentKey(key: string): boolean {
 function listKeys(keys: readonly string[]): string {
   const shown = keys.slice(0, KEYS_SHOWN).join(', ');
   return keys.length > KEYS_SHOWN ? `${shown} and ${keys.length - KEYS_SHOWN} more` : shown;
+}
+
+/** The built-in hub's advertised URL when site.json turns it on; null otherwise (or when site.json is broken). */
+async function builtInHubUrl(targets: BuildTargets, io: CliIo): Promise<string | null> {
+  try {
+    return (await loadSite(openTarget('--content', targets.content, io), targets.siteUrl)).hub?.url ?? null;
+  } catch {
+    return null; // the build reports a broken site.json itself
+  }
 }
 
 async function pointsAtLoopback(targets: BuildTargets, io: CliIo): Promise<boolean> {
