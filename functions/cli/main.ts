@@ -5,6 +5,7 @@ import { didYouMean } from './args.ts';
 import { buildCommand } from './build-command.ts';
 import { deliverCommand, deliveriesCommand } from './deliveries-command.ts';
 import { devCommand } from './dev-command.ts';
+import { hubCommand } from './hub-command.ts';
 import type { CliIo, Command } from './io.ts';
 import { processIo } from './io.ts';
 import { normalizeCommand } from './normalize-command.ts';
@@ -22,9 +23,10 @@ Usage:
   wirefeed dev [options]              build, serve on http://127.0.0.1:8787, rebuild on change (npm start)
   wirefeed subscribers add URL [--events TYPE,...] [--operator] | list | update ID | pause ID | resume ID
                       | enable ID [--replay] [--since TIME] | remove ID | rotate ID | expire-previous ID | test ID
-  wirefeed deliver [--wait]           send pending webhook deliveries
+  wirefeed deliver [--wait]           send pending deliveries (webhooks, WebSub)
   wirefeed deliveries pending | retry ID | dead | replay [ID...] | log   (--queue URL: the DeliveryQueue in AWS)
   wirefeed status [--json]            last publish, rejected files, deliveries, subscriber health (exit 1: attention)
+  wirefeed hub subscriptions [--json] the built-in WebSub hub's subscriptions
 
 Every command takes --help, e.g. wirefeed build --help. Common options:
   --content DIR                       article sources and site.json (default content)
@@ -48,6 +50,7 @@ const COMMANDS: Record<string, Command> = {
   deliver: deliverCommand,
   deliveries: deliveriesCommand,
   status: statusCommand,
+  hub: hubCommand,
 };
 
 /** Runs the `wirefeed` command line; resolves to the exit code. Every error is reported by `reportError`. */
