@@ -10,7 +10,7 @@ import { ConfigError } from '../core/errors.ts';
 import type { Clock, ObjectStore } from '../core/ports.ts';
 import { HUB_PATH } from '../core/site.ts';
 import { MAX_HUB_REQUEST_BYTES } from '../core/websub/hub-request.ts';
-import { loadSite } from '../pipeline/publish.ts';
+import { loadSite } from '../pipeline/site.ts';
 import { handleHubRequest } from '../pipeline/websub/hub.ts';
 
 export interface LocalHubOptions {

@@ -21,15 +21,13 @@ import { randomUUID } from 'node:crypto';
 import type { Site } from '../core/article.ts';
 import { articleUrl, feedUrls } from '../core/article.ts';
 import type { DeliveryQueue } from '../core/delivery.ts';
-import { ConfigError, WriterBusyError } from '../core/errors.ts';
+import { WriterBusyError } from '../core/errors.ts';
 import type { WebhookEvent } from '../core/events.ts';
 import { sha256 } from '../core/hash.ts';
 import { parseJsonBytes } from '../core/json.ts';
 import { NORMALIZER_VERSION } from '../core/normalize.ts';
 import type { Clock, ObjectStore } from '../core/ports.ts';
 import { RENDER_VERSION } from '../core/render/index.ts';
-import { parseSite } from '../core/site.ts';
-import { SITE_KEY } from '../core/state-keys.ts';
 import type { RejectedSource } from './publish/accept.ts';
 import { Collections, SITE_COLLECTION_ID } from './publish/collections.ts';
 import type { StateProblem } from './publish/handoff.ts';
@@ -39,12 +37,15 @@ import { hasLegacyState, migrateLegacyState } from './publish/migrate.ts';
 import { isEmptyPlan, type Plan, planRun } from './publish/plan.ts';
 import { type PublishProgress, RecordCache, Run, type RunTally } from './publish/run.ts';
 import { SourceIndex } from './publish/source-index.ts';
+import { loadSite } from './site.ts';
 import { clearFailure, recordFailure } from './status.ts';
 
 export type { RejectedSource } from './publish/accept.ts';
 export type { StateProblem } from './publish/handoff.ts';
 export type { PublishProgress } from './publish/run.ts';
 export { isSourceKey } from './publish/sources.ts';
+// site.json is read by the hub too, which needs none of the publishing code: it lives in its own module.
+export { loadSite } from './site.ts';
 
 export interface PublishPorts {
   /** `site.json` at its root, article sources under `articles/`. */
@@ -93,20 +94,6 @@ export interface PublishResult {
   readonly problems: readonly StateProblem[];
   /** Id of the run in progress when this call is `incomplete` (the next call continues it), else null. */
   readonly run: string | null;
-}
-
-/** Reads and validates `site.json` from the content store; `siteUrl` and `hubUrl` override what it says. */
-export async function loadSite(content: ObjectStore, siteUrl?: string, hubUrl?: string): Promise<Site> {
-  const location = `${content.location}/${SITE_KEY}`;
-  const object = await content.get(SITE_KEY);
-  if (object === null) throw new ConfigError(`${location}: not found`);
-  let value: unknown;
-  try {
-    value = parseJsonBytes(object.body);
-  } catch (error) {
-    throw new ConfigError(`${location}: ${(error as Error).message}`, { cause: error });
-  }
-  return parseSite(value, location, siteUrl, hubUrl);
 }
 
 /** Changes to examine: the union of those queued while another run worked and this call's; undefined = all. */
