@@ -31,6 +31,7 @@ import { createSecureBucket } from './constructs/secure-bucket.ts';
 import { acknowledgeFindings } from './constructs/security-checks.ts';
 import { SiteDistribution } from './constructs/site-distribution.ts';
 import { type CustomDomain, SiteDomain } from './constructs/site-domain.ts';
+import { WebSubHub } from './constructs/websub-hub.ts';
 import { WirefeedFunction } from './constructs/wirefeed-function.ts';
 import { WorkQueue } from './constructs/work-queue.ts';
 
@@ -97,6 +98,8 @@ export interface WirefeedStackProps extends StackProps, AlarmNotificationOptions
    * as `1h` (the default), `15m` or `1d`, or `off` for no schedule. Context key `reconcileEvery`.
    */
   readonly reconcileEvery?: string;
+  /** Requests per second the WebSub hub endpoint accepts, all callers together (default HUB_RATE_LIMIT). */
+  readonly hubRateLimit?: { readonly rateLimit: number; readonly burstLimit: number };
 }
 
 /** The AWS home of the wirefeed pipeline; see the AWS mode diagram in DESIGN.md. */
@@ -109,6 +112,8 @@ export class WirefeedStack extends Stack {
   readonly publishFunction: WirefeedFunction;
   readonly deliveryFunction: WirefeedFunction;
   readonly site: SiteDistribution;
+  /** The built-in WebSub hub: HubFunction behind its HTTP API. */
+  readonly hub: WebSubHub;
   /** Uploads `content/` to the content bucket on every deploy. */
   readonly contentDeployment: s3deploy.BucketDeployment;
   /** The custom domain, when one is configured. */
@@ -257,6 +262,18 @@ export class WirefeedStack extends Stack {
         reportBatchItemFailures: true,
       }),
     );
+
+    this.hub = new WebSubHub(this, 'WebSubHub', {
+      contentBucket: this.contentBucket,
+      stateBucket: this.stateBucket,
+      siteBucket: this.siteBucket,
+      deliveryQueue: this.deliveryQueue,
+      publishFunction: this.publishFunction,
+      deliveryFunction: this.deliveryFunction,
+      siteUrl: this.site.url,
+      removalPolicy,
+      ...(props.hubRateLimit === undefined ? {} : { rateLimit: props.hubRateLimit }),
+    });
 
     const feeds = feedUrls({ siteUrl: this.site.url } as Site);
     new CfnOutput(this, 'SiteUrl', { value: feeds.home, description: 'Home page of the published site' });

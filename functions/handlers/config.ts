@@ -14,6 +14,8 @@ export interface PublishConfig {
   readonly deliveryQueueUrl: string;
   /** The PublishQueue itself, for the continuation of a run that does not fit in one invocation. */
   readonly publishQueueUrl: string;
+  /** The built-in hub's URL, when the stack has one. */
+  readonly hubUrl?: string;
 }
 
 export interface DeliveryConfig {
@@ -23,6 +25,25 @@ export interface DeliveryConfig {
   readonly allowPrivateTargets: boolean;
   /** Disable a subscriber failing continuously this long (null: never). */
   readonly disableAfterMs: number | null;
+  /** The published site, which WebSub distributions read their topics from (when the stack has a hub). */
+  readonly siteBucket?: string;
+}
+
+export interface HubConfig {
+  /** site.json: whether the hub is on, and its lease bounds. */
+  readonly contentBucket: string;
+  /** Subscriptions and requests waiting for verification. */
+  readonly stateBucket: string;
+  /** The site's public URL: its feeds are the topics. */
+  readonly siteUrl: string;
+  /** Where verifications are queued. */
+  readonly deliveryQueueUrl: string;
+  readonly allowPrivateTargets: boolean;
+}
+
+/** An optional URL: unset or blank is absent; anything else must be an absolute http(s) URL. */
+function optionalUrl(env: Env, name: string): string | undefined {
+  return env[name]?.trim() ? readUrl(env, name) : undefined;
 }
 
 /** Configuration of the publish function: where content is read from and where feeds, state and jobs go. */
@@ -34,7 +55,12 @@ export function loadPublishConfig(env: Env): PublishConfig {
     siteUrl: readUrl(env, ENV.siteUrl),
     deliveryQueueUrl: readUrl(env, ENV.deliveryQueueUrl),
     publishQueueUrl: readUrl(env, ENV.publishQueueUrl),
+    ...optional('hubUrl', optionalUrl(env, ENV.hubUrl)),
   });
+}
+
+function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
 }
 
 /** Configuration of the delivery function: where subscribers live and which queues jobs move between. */
@@ -45,5 +71,17 @@ export function loadDeliveryConfig(env: Env): DeliveryConfig {
     deliveryDeadLetterQueueUrl: readUrl(env, ENV.deliveryDeadLetterQueueUrl),
     allowPrivateTargets: readFlag(env, ENV.allowPrivateTargets),
     disableAfterMs: readPeriod(env, ENV.disableFailingAfter, DEFAULT_DISABLE_AFTER_MS),
+    ...optional('siteBucket', env[ENV.siteBucket]?.trim() || undefined),
+  });
+}
+
+/** Configuration of the hub function: where site.json and the hub's state are, and where verifications go. */
+export function loadHubConfig(env: Env): HubConfig {
+  return Object.freeze({
+    contentBucket: readRequired(env, ENV.contentBucket),
+    stateBucket: readRequired(env, ENV.stateBucket),
+    siteUrl: readUrl(env, ENV.siteUrl),
+    deliveryQueueUrl: readUrl(env, ENV.deliveryQueueUrl),
+    allowPrivateTargets: readFlag(env, ENV.allowPrivateTargets),
   });
 }

@@ -40,6 +40,8 @@ const deps = deliveryDeps(
   new S3Store({ client: s3, bucket: config.stateBucket }),
   createHttpSender({ allowPrivateTargets: config.allowPrivateTargets }),
   {
+    // WebSub distributions send the topic as the site bucket holds it when the attempt is made.
+    ...(config.siteBucket === undefined ? {} : { output: new S3Store({ client: s3, bucket: config.siteBucket }) }),
     disableAfterMs: config.disableAfterMs,
     // endpoint.disabled for the operator subscribers goes through the same queue as every delivery.
     notify: new SqsQueue({ client: sqs, queueUrl: config.deliveryQueueUrl }),

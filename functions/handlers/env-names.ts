@@ -13,6 +13,11 @@ export const ENV = {
   siteUrl: 'WIREFEED_SITE_URL',
   /** URL of the FIFO queue of publish messages, where a run too long for one invocation sends its continuation. */
   publishQueueUrl: 'WIREFEED_PUBLISH_QUEUE_URL',
+  /**
+   * Public URL of the built-in WebSub hub (its Function URL): advertised in the feeds and named in distributions when
+   * site.json turns the hub on.
+   */
+  hubUrl: 'WIREFEED_HUB_URL',
   /** URL of the SQS queue delivery jobs wait in. */
   deliveryQueueUrl: 'WIREFEED_DELIVERY_QUEUE_URL',
   /** URL of the SQS queue dead delivery jobs are moved to, with their last error. */

@@ -66,6 +66,7 @@ async function publishBatch(event: SQSEvent, context: Partial<Context> | undefin
   try {
     const result = await publish(ports, {
       siteUrl: config.siteUrl,
+      ...(config.hubUrl === undefined ? {} : { hubUrl: config.hubUrl }),
       ...(changed === undefined ? {} : { changed }),
       ...(deadline === undefined ? {} : { deadline }),
     });

@@ -1,14 +1,49 @@
 import { type App, AspectPriority, Aspects, CfnResource, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, type NagRuleResult } from 'cdk-nag';
+import { AwsSolutionsChecks, NagMessageLevel, NagPack, type NagRuleResult, rules } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
 /**
- * Runs cdk-nag's AwsSolutions pack when `app` synthesizes; an unacknowledged finding fails the synth. Findings are
- * acknowledged next to the resource they concern, each with its reason, which is also written into the template
- * metadata for auditors.
+ * Public entry points, which AwsSolutions does not look for: a Lambda function URL that takes unauthenticated calls,
+ * and a Lambda permission open to every principal. Each one in the stack must be acknowledged where it is made,
+ * saying why it is public and what bounds it.
+ */
+export class PublicEndpointChecks extends NagPack {
+  override readonly name = 'Wirefeed';
+  constructor(scope?: IConstruct) {
+    super(scope);
+    this.packName = 'Wirefeed';
+  }
+
+  protected override checkResource(node: CfnResource): void {
+    this.applyRule({
+      ruleSuffixOverride: 'PublicFunctionUrl',
+      info: 'The Lambda function URL takes unauthenticated requests (AuthType NONE).',
+      explanation: 'Anyone on the internet can invoke the function: its code must bound what it accepts.',
+      level: NagMessageLevel.ERROR,
+      rule: rules.lambda.LambdaFunctionUrlAuth,
+      node,
+    });
+    this.applyRule({
+      ruleSuffixOverride: 'PublicInvokePermission',
+      info: 'A Lambda permission lets any principal invoke the function.',
+      explanation: 'A public invoke permission belongs only with a deliberately public endpoint.',
+      level: NagMessageLevel.ERROR,
+      rule: rules.lambda.LambdaFunctionPublicAccessProhibited,
+      node,
+    });
+  }
+}
+
+/**
+ * Runs cdk-nag's AwsSolutions pack, and the public-endpoint checks above, when `app` synthesizes; an unacknowledged
+ * finding fails the synth. Findings are acknowledged next to the resource they concern, each with its reason, which
+ * is also written into the template metadata for auditors.
  */
 export function addSecurityChecks(app: App): void {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }),
+    new PublicEndpointChecks(app),
+  );
 }
 
 /** One cdk-nag rule as its pack applies it (e.g. `rules.iam.IAMNoWildcardPermissions`): a pure function of a resource. */

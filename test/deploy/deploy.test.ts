@@ -6,6 +6,7 @@
  *
  * What the emulator does differently from AWS, and what it does not check, is in README.md beside this file.
  */
+import { createHmac } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-s
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { USER_AGENT } from '../../functions/core/version.ts';
 import { type Receiver, startReceiver } from '../helpers/receiver.ts';
+import { startSubscriber, type WebSubSubscriber } from '../helpers/websub-subscriber.ts';
 import { type Completed, cliEnvironment, ROOT, run } from './commands.ts';
 import { EMULATOR_REGION, type Emulator, MOTO_VERSION, probeMoto, startEmulator } from './emulator.ts';
 
@@ -38,6 +40,7 @@ interface StackOutputs {
   PublishDeadLetterQueueName: string;
   DeliveryQueueName: string;
   DeliveryDeadLetterQueueName: string;
+  HubUrl: string;
 }
 
 interface WebhookBody {
@@ -65,6 +68,7 @@ describe.skipIf(!moto.available)(`cdk deploy to a local AWS emulator (moto ${MOT
   let dir: string;
   let emulator: Emulator;
   let receiver: Receiver;
+  let hubSubscriber: WebSubSubscriber;
   let env: NodeJS.ProcessEnv;
   let s3: S3Client;
   let sqs: SQSClient;
@@ -136,6 +140,7 @@ describe.skipIf(!moto.available)(`cdk deploy to a local AWS emulator (moto ${MOT
         return { kind: 'status', status: 204 };
       },
     });
+    hubSubscriber = await startSubscriber();
     // The receiver is on loopback, which the SSRF guard refuses; the deployed stack never sets this flag.
     emulator = await startEmulator({
       workdir: join(dir, 'emulator'),
@@ -161,6 +166,7 @@ describe.skipIf(!moto.available)(`cdk deploy to a local AWS emulator (moto ${MOT
     sqs?.destroy();
     await emulator?.stop();
     await receiver?.close();
+    await hubSubscriber?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -190,6 +196,7 @@ describe.skipIf(!moto.available)(`cdk deploy to a local AWS emulator (moto ${MOT
     expect(outputs.JsonFeedUrl).toBe(`${site}/feed.json`);
     expect(outputs.PublishQueueName).toMatch(/\.fifo$/);
     expect(outputs.PublishDeadLetterQueueName).toMatch(/\.fifo$/);
+    expect(outputs.HubUrl).toMatch(/^https:\/\/[a-z0-9]+\.execute-api\.us-east-1\.amazonaws\.com\/hub$/);
   });
 
   step('uploads content/, turns on EventBridge notifications, and publishes the site from that upload', async () => {
@@ -280,6 +287,86 @@ describe.skipIf(!moto.available)(`cdk deploy to a local AWS emulator (moto ${MOT
     for (const feed of ['feed.xml', 'atom.xml', 'feed.json'])
       expect(await siteText(feed), feed).not.toContain(articleTitle);
   });
+
+  step(
+    'serves the built-in WebSub hub: a subscription verified through the DeliveryQueue, then a distribution',
+    async () => {
+      // Turning the hub on in site.json republishes the feeds with the stack's hub URL advertised.
+      const site = JSON.parse(await readFile(join(ROOT, 'content', 'site.json'), 'utf8')) as object;
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: outputs.ContentBucketName,
+          Key: 'site.json',
+          Body: JSON.stringify({ ...site, hub: { enabled: true } }),
+        }),
+      );
+      await waitFor('the hub advertised in the feeds', async () =>
+        (await siteText('atom.xml'))?.includes(`<link rel="hub" href="${outputs.HubUrl}"/>`) ? true : undefined,
+      );
+
+      // Nothing listens at the API's endpoint here (stubbed): HubFunction is invoked with the event the API sends.
+      // moto routes a request by the service in its credential scope and checks no signature.
+      const lambda = (path: string, init: RequestInit = {}) =>
+        fetch(`${emulator.url}/2015-03-31/functions/${path}`, {
+          ...init,
+          headers: {
+            authorization: `AWS4-HMAC-SHA256 Credential=emulator/20260101/${EMULATOR_REGION}/lambda/aws4_request, SignedHeaders=host, Signature=0`,
+          },
+        });
+      const functions = (await (await lambda('')).json()) as {
+        Functions: { FunctionName: string }[];
+      };
+      const hubFunction = functions.Functions.find((fn) => fn.FunctionName.includes('HubFunction'))?.FunctionName;
+      expect(hubFunction).toBeDefined();
+      const form = new URLSearchParams({
+        'hub.mode': 'subscribe',
+        'hub.topic': outputs.RssFeedUrl,
+        'hub.callback': hubSubscriber.url,
+        'hub.secret': 'deployed secret',
+      });
+      const event = {
+        version: '2.0',
+        routeKey: 'POST /hub',
+        rawPath: '/hub',
+        rawQueryString: '',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        requestContext: { http: { method: 'POST', path: '/hub', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9' } },
+        body: form.toString(),
+        isBase64Encoded: false,
+      };
+      const invoked = await lambda(`${hubFunction}/invocations`, { method: 'POST', body: JSON.stringify(event) });
+      const answer = (await invoked.json()) as { statusCode: number; body: string };
+      expect(answer.statusCode, answer.body).toBe(202);
+      await waitFor('the verification of intent', async () =>
+        hubSubscriber.gets('subscribe').length > 0 ? true : undefined,
+      );
+      await waitFor('the verified subscription', async () => {
+        const listed = await s3.send(
+          new ListObjectsV2Command({ Bucket: outputs.StateBucketName, Prefix: 'websub/subscriptions/' }),
+        );
+        return (listed.Contents ?? []).length === 1 ? true : undefined;
+      });
+
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: outputs.ContentBucketName,
+          Key: 'articles/hub-news.md',
+          Body: '---\ntitle: Hub news arrives\n---\n\nDistributed to the subscriber.\n',
+        }),
+      );
+      const [distribution] = await waitFor('the distribution', async () => {
+        const posts = hubSubscriber.posts().filter((post) => post.body.toString('utf8').includes('Hub news arrives'));
+        return posts.length > 0 ? posts : undefined;
+      });
+      const feed = await s3.send(new GetObjectCommand({ Bucket: outputs.SiteBucketName, Key: 'feed.xml' }));
+      const bytes = Buffer.from((await feed.Body?.transformToByteArray()) ?? []);
+      expect(distribution?.body.equals(bytes)).toBe(true);
+      expect(distribution?.headers.link).toBe(`<${outputs.HubUrl}>; rel="hub", <${outputs.RssFeedUrl}>; rel="self"`);
+      expect(distribution?.headers['x-hub-signature']).toBe(
+        `sha256=${createHmac('sha256', 'deployed secret').update(bytes).digest('hex')}`,
+      );
+    },
+  );
 
   step('leaves every queue empty, the dead-letter queues included', async () => {
     await waitFor('the queues to drain', queuesIdle);

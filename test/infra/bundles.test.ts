@@ -4,6 +4,7 @@
  * loopback receivers for webhooks, and a local SQS stand-in for the SQS control calls only.
  */
 import { execFile, spawn } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -11,7 +12,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  SQSBatchResponse,
+  SQSEvent,
+  SQSRecord,
+} from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store } from '../../functions/adapters/s3-store.ts';
@@ -26,7 +33,9 @@ import { PUBLISH_MESSAGE_GROUP, parsePublishMessage } from '../../functions/core
 import { ENV } from '../../functions/handlers/env-names.ts';
 import { DELIVERY_METRICS, METRIC_NAMESPACE, PUBLISH_METRICS } from '../../functions/handlers/metric-names.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
+import { HubSubscriptions } from '../../functions/pipeline/websub/subscriptions.ts';
 import { type S3TestServer, startS3Server } from '../helpers/s3-server.ts';
+import { startSubscriber, type WebSubSubscriber } from '../helpers/websub-subscriber.ts';
 import { type FakeSqs, startFakeSqs } from './fake-sqs.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -55,8 +64,8 @@ async function startReceiver(status: number): Promise<Receiver> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, requests, server };
 }
 
-interface Invocation {
-  readonly result: SQSBatchResponse;
+interface Invocation<R = SQSBatchResponse> {
+  readonly result: R;
   /** JSON lines the handler wrote to stdout or stderr: logs and EMF documents. */
   readonly logs: Record<string, unknown>[];
   readonly importMs: number;
@@ -66,12 +75,12 @@ interface Invocation {
  * Imports the bundle in a fresh Node.js process with `env` only, invokes `handler(event)`, and returns its result.
  * With `remainingMs`, the context says that much time is left (Lambda's `getRemainingTimeInMillis`).
  */
-function invokeBundle(
+function invokeBundle<R = SQSBatchResponse>(
   bundle: string,
   env: Record<string, string>,
-  event: SQSEvent,
+  event: SQSEvent | APIGatewayProxyEventV2,
   remainingMs?: number,
-): Promise<Invocation> {
+): Promise<Invocation<R>> {
   const remaining = remainingMs === undefined ? '' : `, getRemainingTimeInMillis: () => ${remainingMs}`;
   const script = `
     const started = performance.now();
@@ -101,7 +110,7 @@ function invokeBundle(
         fail(new Error(`bundle exited with ${code}\n${stdout}\n${stderr}`));
         return;
       }
-      const { result, importMs } = JSON.parse(line.slice('RESULT '.length)) as Omit<Invocation, 'logs'>;
+      const { result, importMs } = JSON.parse(line.slice('RESULT '.length)) as Omit<Invocation<R>, 'logs'>;
       importTimes[bundle] = [...(importTimes[bundle] ?? []), importMs];
       // Lambda sends both streams to CloudWatch Logs; Powertools writes warnings and errors to stderr.
       const logs = `${stdout}\n${stderr}`
@@ -167,7 +176,7 @@ let s3: S3TestServer;
 let sqs: FakeSqs;
 let okReceiver: Receiver;
 let failingReceiver: Receiver;
-let bundles: { publish: string; delivery: string };
+let bundles: { publish: string; delivery: string; hub: string };
 let okSubscriber: Subscriber;
 let failingSubscriber: Subscriber;
 let synthSeconds = 0;
@@ -240,7 +249,7 @@ function metricsIn(
 }
 
 /** Finds each function's bundle through the template: its code's S3 key is `<asset hash>.zip`. */
-function findBundles(outdir: string): { publish: string; delivery: string } {
+function findBundles(outdir: string): { publish: string; delivery: string; hub: string } {
   const template = JSON.parse(readFileSync(join(outdir, 'Wirefeed.template.json'), 'utf8')) as {
     Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: string } } }>;
   };
@@ -252,7 +261,7 @@ function findBundles(outdir: string): { publish: string; delivery: string } {
     if (key === undefined) throw new Error(`no ${prefix} in the template`);
     return join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
   };
-  return { publish: bundleOf('PublishFunction'), delivery: bundleOf('DeliveryFunction') };
+  return { publish: bundleOf('PublishFunction'), delivery: bundleOf('DeliveryFunction'), hub: bundleOf('HubFunction') };
 }
 
 beforeAll(async () => {
@@ -610,5 +619,163 @@ describe('delivery bundle', () => {
     });
     expect(redriven.result).toEqual({ batchItemFailures: [] });
     expect(okReceiver.requests.slice(before).map((r) => r.headers['webhook-id'])).toEqual([job.event.id]);
+  });
+});
+
+/** An API Gateway HTTP API request (payload format 2.0), as the hub's route delivers it to HubFunction. */
+function hubEvent(
+  form: Record<string, string>,
+  options: { base64?: boolean; sourceIp?: string } = {},
+): APIGatewayProxyEventV2 {
+  const body = new URLSearchParams(form).toString();
+  return {
+    version: '2.0',
+    routeKey: 'POST /hub',
+    rawPath: '/hub',
+    rawQueryString: '',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      host: 'abc123.execute-api.us-east-1.amazonaws.com',
+    },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      http: {
+        method: 'POST',
+        path: '/hub',
+        protocol: 'HTTP/1.1',
+        sourceIp: options.sourceIp ?? '203.0.113.7',
+        userAgent: 'reader/1.0',
+      },
+      requestId: 'hub-request',
+      routeKey: 'POST /hub',
+      stage: '$default',
+      time: '01/Mar/2026:12:00:00 +0000',
+      timeEpoch: Date.now(),
+    },
+    body: options.base64 ? Buffer.from(body).toString('base64') : body,
+    isBase64Encoded: options.base64 ?? false,
+  };
+}
+
+describe('hub bundle, with the delivery and publish bundles, against s3rver and a loopback subscriber', () => {
+  const HUB_URL = 'https://abc123.execute-api.us-east-1.amazonaws.com/hub';
+  const topic = `${SITE_URL}/feed.xml`;
+  let subscriber: WebSubSubscriber;
+  const hubEnv = () => ({
+    ...baseEnv(),
+    [ENV.contentBucket]: 'content',
+    [ENV.stateBucket]: 'state',
+    [ENV.siteUrl]: SITE_URL,
+    [ENV.deliveryQueueUrl]: sqs.queueUrl('Wirefeed-DeliveryQueue'),
+    [ENV.allowPrivateTargets]: 'true',
+  });
+  const sentSince = (count: number) => queuedJobs().slice(count);
+  const deliver = (job: DeliveryJob, messageId: string) =>
+    invokeBundle(
+      bundles.delivery,
+      { ...deliveryEnv(), [ENV.siteBucket]: 'site' },
+      {
+        Records: [sqsRecord(JSON.stringify(job), { receiveCount: 1, arn: DELIVERY_QUEUE_ARN, messageId })],
+      },
+    );
+
+  beforeAll(async () => {
+    subscriber = await startSubscriber();
+    const content = new S3Store({ client: s3.client, bucket: 'content' });
+    const site = JSON.parse(await readFile(join(ROOT, 'content', 'site.json'), 'utf8')) as object;
+    await content.put('site.json', JSON.stringify({ ...site, hub: { enabled: true } }));
+  });
+  afterAll(async () => {
+    await subscriber?.close();
+  });
+
+  it('answers 202 to a subscription request and queues its verification; 4xx with the reason otherwise', async () => {
+    const before = queuedJobs().length;
+    const { result } = await invokeBundle<APIGatewayProxyStructuredResultV2>(
+      bundles.hub,
+      hubEnv(),
+      hubEvent(
+        { 'hub.mode': 'subscribe', 'hub.topic': topic, 'hub.callback': subscriber.url, 'hub.secret': 'bundle secret' },
+        { base64: true },
+      ),
+    );
+    expect(result.statusCode).toBe(202);
+    expect(result.headers?.['content-type']).toBe('text/plain; charset=utf-8');
+    expect(sentSince(before)).toEqual([expect.objectContaining({ kind: 'websub.verify', mode: 'subscribe', topic })]);
+    // The secret stays in the state bucket, never in the queue.
+    expect(JSON.stringify(sentSince(before))).not.toContain('bundle secret');
+
+    const refused = await invokeBundle<APIGatewayProxyStructuredResultV2>(
+      bundles.hub,
+      hubEnv(),
+      hubEvent({ 'hub.mode': 'subscribe', 'hub.topic': `${SITE_URL}/index.html`, 'hub.callback': subscriber.url }),
+    );
+    expect(refused.result.statusCode).toBe(404);
+    expect(refused.result.body).toMatch(/is not a feed of this site/);
+    const loopback = await invokeBundle<APIGatewayProxyStructuredResultV2>(
+      bundles.hub,
+      { ...hubEnv(), [ENV.allowPrivateTargets]: '' },
+      hubEvent({ 'hub.mode': 'subscribe', 'hub.topic': topic, 'hub.callback': subscriber.url }),
+    );
+    expect(loopback.result.statusCode).toBe(400);
+    expect(loopback.result.body).toMatch(/hub\.callback is refused/);
+    expect(queuedJobs().length).toBe(before + 1);
+  });
+
+  it('verifies through the delivery bundle: the subscriber echoes the challenge, the subscription lands in the state bucket', async () => {
+    const verify = queuedJobs().find((job) => job.kind === 'websub.verify') as DeliveryJob;
+    const { result } = await deliver(verify, 'verify-1');
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(subscriber.gets('subscribe')).toHaveLength(1);
+    const { subscriptions } = await new HubSubscriptions(new S3Store({ client: s3.client, bucket: 'state' })).list();
+    expect(subscriptions).toEqual([
+      expect.objectContaining({ topic, callback: subscriber.url, secret: 'bundle secret' }),
+    ]);
+  });
+
+  it('publishes with the hub advertised and distributes the exact bytes of the site bucket’s feed, signed', async () => {
+    const before = queuedJobs().length;
+    const event: SQSEvent = {
+      Records: [
+        sqsRecord(s3Event('Object Created', 'site.json'), {
+          receiveCount: 1,
+          arn: PUBLISH_QUEUE_ARN,
+          messageId: 'hub-on',
+        }),
+      ],
+    };
+    const { result } = await invokeBundle(bundles.publish, { ...publishEnv(), [ENV.hubUrl]: HUB_URL }, event);
+    expect(result).toEqual({ batchItemFailures: [] });
+    const site = new S3Store({ client: s3.client, bucket: 'site' });
+    const feed = await site.get('feed.xml');
+    expect(Buffer.from(feed?.body ?? []).toString('utf8')).toContain(`<atom:link href="${HUB_URL}" rel="hub"/>`);
+
+    const distributions = sentSince(before).filter((job) => job.kind === 'websub.distribute');
+    expect(distributions).toEqual([expect.objectContaining({ topic, path: 'feed.xml', hub: HUB_URL })]);
+    const delivered = await deliver(distributions[0] as DeliveryJob, 'distribute-1');
+    expect(delivered.result).toEqual({ batchItemFailures: [] });
+    const [post] = subscriber.posts();
+    expect(post?.sha256).toBe(
+      createHash('sha256')
+        .update(feed?.body ?? new Uint8Array())
+        .digest('hex'),
+    );
+    expect(post?.headers['content-type']).toBe('application/rss+xml; charset=utf-8');
+    expect(post?.headers.link).toBe(`<${HUB_URL}>; rel="hub", <${topic}>; rel="self"`);
+    expect(post?.headers['x-hub-signature']).toBe(
+      `sha256=${createHmac('sha256', 'bundle secret')
+        .update(post?.body ?? Buffer.alloc(0))
+        .digest('hex')}`,
+    );
+  });
+
+  it('fails at import, naming the variable, when the configuration is incomplete', async () => {
+    const { [ENV.deliveryQueueUrl]: _, ...env } = hubEnv();
+    await expect(invokeBundle(bundles.hub, env, hubEvent({}))).rejects.toThrow(
+      `Environment variable ${ENV.deliveryQueueUrl} is required`,
+    );
   });
 });

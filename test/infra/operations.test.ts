@@ -319,7 +319,7 @@ describe('alarms', () => {
   });
 
   it('exist with no action when no one is to be told', () => {
-    expect(alarms(quiet.json)).toHaveLength(10);
+    expect(alarms(quiet.json)).toHaveLength(13);
     for (const alarm of alarms(quiet.json)) {
       expect(alarm.AlarmActions).toBeUndefined();
       expect(alarm.OKActions).toBeUndefined();
@@ -338,6 +338,9 @@ describe('alarms', () => {
         'Wirefeed-DeliveryFunction-throttles',
         'Wirefeed-DeliveryQueue-dead-letters',
         'Wirefeed-DeliveryQueue-oldest-message',
+        'Wirefeed-HubFunction-duration',
+        'Wirefeed-HubFunction-errors',
+        'Wirefeed-HubFunction-throttles',
         'Wirefeed-PublishFunction-duration',
         'Wirefeed-PublishFunction-errors',
         'Wirefeed-PublishFunction-throttles',
@@ -409,7 +412,7 @@ describe('alarms', () => {
   it('notify an existing topic instead, creating none', async () => {
     const routed = await synthesize({ alarmTopicArn: TOPIC_ARN });
     routed.template.resourceCountIs('AWS::SNS::Topic', 0);
-    expect(alarms(routed.json)).toHaveLength(10);
+    expect(alarms(routed.json)).toHaveLength(13);
     for (const alarm of alarms(routed.json)) expect(alarm.AlarmActions).toEqual([TOPIC_ARN]);
   });
 
@@ -550,11 +553,12 @@ describe('deploys and teardown', () => {
 
   it('keep one month of logs in every log group the stack creates', () => {
     const groups = resourcesOfType(synth.json, 'AWS::Logs::LogGroup');
-    expect(groups).toHaveLength(3);
+    // The three functions', the content copy's, and the hub API's access logs.
+    expect(groups).toHaveLength(5);
     for (const [, props] of groups) expect(props.RetentionInDays).toBe(30);
   });
 
-  it('retain exactly the three buckets and the two function log groups on `cdk destroy`', () => {
+  it('retain exactly the three buckets and the three function log groups on `cdk destroy`', () => {
     const retained = Object.entries(synth.json.Resources)
       .filter(([, resource]) => resource.DeletionPolicy === 'Retain')
       .map(([id]) => id)
@@ -567,6 +571,7 @@ describe('deploys and teardown', () => {
         stack.stateBucket,
         stack.publishFunction.logGroup,
         stack.deliveryFunction.logGroup,
+        stack.hub.function.logGroup,
       ]
         .map((construct) => logicalId(construct as unknown as IConstruct))
         .sort(),
@@ -575,6 +580,7 @@ describe('deploys and teardown', () => {
     expect(synth.json.Outputs?.DeliveryLogGroupName?.Value).toEqual({
       Ref: logicalId(stack.deliveryFunction.logGroup),
     });
+    expect(synth.json.Outputs?.HubLogGroupName?.Value).toEqual({ Ref: logicalId(stack.hub.function.logGroup) });
   });
 
   it('delete the encryption key with the stack after the shortest waiting period', async () => {

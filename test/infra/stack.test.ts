@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, type CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,16 +67,18 @@ describe('resource inventory', () => {
     synth.template.resourceCountIs('AWS::Events::Rule', 2);
     synth.template.resourceCountIs('AWS::CloudFront::Distribution', 1);
     synth.template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
-    // Per queue: dead letters and oldest message; per function: errors, throttles, duration.
-    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    // Per queue: dead letters and oldest message; per function (publish, delivery, hub): errors, throttles, duration.
+    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 13);
     synth.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     // Without alarmEmail or alarmTopicArn there is no topic, and without domainName no certificate or record.
     synth.template.resourceCountIs('AWS::SNS::Topic', 0);
     synth.template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
     synth.template.resourceCountIs('AWS::Route53::RecordSet', 0);
+    synth.template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
     synth.template.resourceCountIs('Custom::CDKBucketDeployment', 1);
-    // Publish, Delivery, and the two handlers CDK provides for BucketDeployment and bucket notifications.
-    synth.template.resourceCountIs('AWS::Lambda::Function', 4);
+    // Publish, Delivery, Hub, and the two handlers CDK provides for BucketDeployment and bucket notifications.
+    synth.template.resourceCountIs('AWS::Lambda::Function', 5);
+    synth.template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
   });
 
   it('outputs the three feed URLs, the bucket names and the queue names', () => {
@@ -92,6 +95,7 @@ describe('resource inventory', () => {
       'DeliveryQueueName',
       'DeliveryDeadLetterQueueName',
       'DeliveryQueueUrl',
+      'HubUrl',
     ]) {
       expect(outputs, name).toHaveProperty(name);
     }
@@ -328,7 +332,7 @@ describe('the scheduled reconcile', () => {
 });
 
 describe('functions', () => {
-  const ours = () => [synth.stack.publishFunction, synth.stack.deliveryFunction];
+  const ours = () => [synth.stack.publishFunction, synth.stack.deliveryFunction, synth.stack.hub.function];
 
   it('run Node.js 24 on arm64 with JSON logs in a log group with bounded retention', () => {
     for (const fn of ours()) {
@@ -367,11 +371,15 @@ describe('functions', () => {
         ENV.deliveryQueueUrl,
         ENV.publishQueueUrl,
         ENV.siteUrl,
+        ENV.hubUrl,
         'NODE_OPTIONS',
       ].sort(),
     );
     expect(env(synth.stack.deliveryFunction)).toEqual(
-      [ENV.stateBucket, ENV.deliveryQueueUrl, ENV.deliveryDeadLetterQueueUrl, 'NODE_OPTIONS'].sort(),
+      [ENV.stateBucket, ENV.siteBucket, ENV.deliveryQueueUrl, ENV.deliveryDeadLetterQueueUrl, 'NODE_OPTIONS'].sort(),
+    );
+    expect(env(synth.stack.hub.function)).toEqual(
+      [ENV.contentBucket, ENV.stateBucket, ENV.deliveryQueueUrl, ENV.siteUrl, 'NODE_OPTIONS'].sort(),
     );
   });
 
@@ -427,9 +435,16 @@ describe('functions', () => {
     ]);
     allowed(stack.deliveryFunction, [
       stack.stateBucket,
+      stack.siteBucket,
       stack.deliveryQueue.queue,
       stack.deliveryQueue.deadLetterQueue,
       logGroup(stack.deliveryFunction),
+    ]);
+    allowed(stack.hub.function, [
+      stack.contentBucket,
+      stack.stateBucket,
+      stack.deliveryQueue.queue,
+      logGroup(stack.hub.function),
     ]);
   });
 
@@ -446,6 +461,79 @@ describe('functions', () => {
     expect(actionsOn(synth.stack.contentBucket)).toEqual(['s3:GetObject']);
     expect(actionsOn(synth.stack.siteBucket)).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
     expect(actionsOn(synth.stack.stateBucket)).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+  });
+});
+
+describe('the WebSub hub', () => {
+  const hubId = () => logicalId(synth.stack.hub.function);
+
+  it('is HubFunction behind an HTTP API route POST /hub, its URL a stack output passed to the publish function', () => {
+    const routes = resourcesOfType(synth.json, 'AWS::ApiGatewayV2::Route').map(([, props]) => props.RouteKey);
+    expect(routes.sort()).toEqual(['GET /hub', 'POST /hub']);
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: { 'Fn::GetAtt': [hubId(), 'Arn'] },
+      PayloadFormatVersion: '2.0',
+    });
+    const url = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(synth.stack.hub.api), 'ApiEndpoint'] }, '/hub']] };
+    expect(synth.json.Outputs?.HubUrl?.Value).toEqual(url);
+    const publish = synth.json.Resources[logicalId(synth.stack.publishFunction)]?.Properties?.Environment as {
+      Variables: Record<string, unknown>;
+    };
+    expect(publish.Variables[ENV.hubUrl]).toEqual(url);
+  });
+
+  it('takes unauthenticated requests (a public hub), rate-limited for everyone at the stage, with access logs', () => {
+    for (const [, props] of resourcesOfType(synth.json, 'AWS::ApiGatewayV2::Route')) {
+      expect(props.AuthorizationType).toBe('NONE');
+    }
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
+  it('can be invoked only by this API: every permission on the function names it as the source', () => {
+    const permissions = resourcesOfType(synth.json, 'AWS::Lambda::Permission').filter(([, props]) =>
+      JSON.stringify(props.FunctionName).includes(hubId()),
+    );
+    expect(permissions).toHaveLength(2);
+    for (const [, props] of permissions) {
+      expect(props.Principal).toBe('apigateway.amazonaws.com');
+      expect(JSON.stringify(props.SourceArn)).toContain(logicalId(synth.stack.hub.api));
+    }
+    synth.template.resourceCountIs('AWS::Lambda::Url', 0);
+  });
+
+  it('acknowledges the unauthenticated routes in cdk-nag with why the hub is public and what bounds it', () => {
+    const suppressions = resourcesOfType(synth.json, 'AWS::ApiGatewayV2::Route').flatMap(
+      ([id]) =>
+        (synth.json.Resources[id]?.Metadata?.cdk_nag as { rules_to_suppress?: { id: string; reason: string }[] })
+          ?.rules_to_suppress ?? [],
+    );
+    expect(suppressions.map((suppression) => suppression.id)).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-APIG4']);
+    for (const { reason } of suppressions) expect(reason).toMatch(/public by design.*rate.*16 KiB.*SSRF guard/);
+  });
+
+  it('takes another rate limit from the stack’s props', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    new WirefeedStack(app, 'Wirefeed', { hubRateLimit: { rateLimit: 2, burstLimit: 5 } });
+    const template = Template.fromStack(app.node.findChild('Wirefeed') as Stack);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5 },
+    });
+  });
+
+  it('lets the delivery function only read the site bucket, for the topics it distributes', () => {
+    const role = logicalId(synth.stack.deliveryFunction.role as IConstruct);
+    const onSite = statementsOfRole(role).filter(
+      (statement) =>
+        JSON.stringify(statement.Resource).includes(`"${logicalId(synth.stack.siteBucket)}"`) &&
+        JSON.stringify(statement.Resource).includes('/*'),
+    );
+    expect(onSite.flatMap(actionsOf)).toEqual(['s3:GetObject']);
   });
 });
 
@@ -507,6 +595,19 @@ describe('cdk-nag AwsSolutions checks', () => {
       }
     }
     expect(reasons.length).toBeGreaterThan(10);
+  });
+
+  it('fail the synth of a stack with a public function URL nobody acknowledged', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Careless');
+    const fn = new lambda.Function(stack, 'Open', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+    });
+    fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    addSecurityChecks(app);
+    expect(() => app.synth()).toThrow(/Wirefeed-PublicFunctionUrl/);
   });
 
   it('fail the synth of a stack with a public, plain-HTTP bucket', () => {

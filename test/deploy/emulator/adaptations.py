@@ -103,6 +103,15 @@ STUBBED_TYPES: dict[str, tuple[Callable[[], str], dict[str, Callable[[str], str]
     "AWS::SQS::QueuePolicy": (lambda: _random_id("policy-"), {}),
     "AWS::CloudWatch::Alarm": (lambda: _random_id("alarm-"), {"Arn": lambda pid: f"arn:aws:cloudwatch:::alarm:{pid}"}),
     "AWS::CDK::Metadata": (lambda: _random_id("metadata-"), {}),
+    # The WebSub hub's HTTP API: nothing listens at its endpoint here; the test invokes HubFunction itself, with the
+    # event the API would send.
+    "AWS::ApiGatewayV2::Api": (
+        lambda: _random_id("", 10, string.ascii_lowercase + string.digits),
+        {"ApiId": str, "ApiEndpoint": lambda pid: f"https://{pid}.execute-api.us-east-1.amazonaws.com"},
+    ),
+    "AWS::ApiGatewayV2::Stage": (lambda: "$default", {}),
+    "AWS::ApiGatewayV2::Integration": (lambda: _random_id("", 7, string.ascii_lowercase + string.digits), {}),
+    "AWS::ApiGatewayV2::Route": (lambda: _random_id("", 7, string.ascii_lowercase + string.digits), {}),
 }
 
 
