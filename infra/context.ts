@@ -20,6 +20,8 @@ export const CONTEXT_KEYS = [
   'dashboard',
   'subscriberDisableAfter',
   'reconcileEvery',
+  'hubRateLimit',
+  'hubBurstLimit',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -34,6 +36,8 @@ export type StackOptions = Pick<
   | 'dashboard'
   | 'subscriberDisableAfter'
   | 'reconcileEvery'
+  | 'hubRateLimit'
+  | 'hubBurstLimit'
 >;
 
 /**
@@ -67,6 +71,16 @@ export function stackOptionsFromContext(get: (key: ContextKey) => unknown): Stac
     return clean.length === 0 ? undefined : clean;
   };
 
+  const count = (key: ContextKey, max: number): number | undefined => {
+    const value = get(key);
+    if (value === undefined || value === null || value === '') return undefined;
+    const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
+    if (!Number.isInteger(number) || number < 1 || number > max) {
+      throw new ConfigError(`context ${key}: expected a whole number from 1 to ${max}, got ${JSON.stringify(value)}`);
+    }
+    return number;
+  };
+
   const domainName = text('domainName');
   const certificateArn = text('certificateArn');
   const hostedZoneId = text('hostedZoneId');
@@ -96,6 +110,9 @@ export function stackOptionsFromContext(get: (key: ContextKey) => unknown): Stac
       `context reconcileEvery: expected a period such as 1h, 15m or 1d, or off, got "${reconcileEvery}"`,
     );
   }
+  // API Gateway's account limit per region is 10,000 requests per second, with a burst of 5,000.
+  const hubRateLimit = count('hubRateLimit', 10_000);
+  const hubBurstLimit = count('hubBurstLimit', 5_000);
   return {
     ...(domainName === undefined
       ? {}
@@ -113,5 +130,7 @@ export function stackOptionsFromContext(get: (key: ContextKey) => unknown): Stac
     ...(dashboard === undefined ? {} : { dashboard }),
     ...(subscriberDisableAfter === undefined ? {} : { subscriberDisableAfter }),
     ...(reconcileEvery === undefined ? {} : { reconcileEvery }),
+    ...(hubRateLimit === undefined ? {} : { hubRateLimit }),
+    ...(hubBurstLimit === undefined ? {} : { hubBurstLimit }),
   };
 }

@@ -31,7 +31,7 @@ import { createSecureBucket } from './constructs/secure-bucket.ts';
 import { acknowledgeFindings } from './constructs/security-checks.ts';
 import { SiteDistribution } from './constructs/site-distribution.ts';
 import { type CustomDomain, SiteDomain } from './constructs/site-domain.ts';
-import { WebSubHub } from './constructs/websub-hub.ts';
+import { HUB_RATE_LIMIT, WebSubHub } from './constructs/websub-hub.ts';
 import { WirefeedFunction } from './constructs/wirefeed-function.ts';
 import { WorkQueue } from './constructs/work-queue.ts';
 
@@ -98,8 +98,10 @@ export interface WirefeedStackProps extends StackProps, AlarmNotificationOptions
    * as `1h` (the default), `15m` or `1d`, or `off` for no schedule. Context key `reconcileEvery`.
    */
   readonly reconcileEvery?: string;
-  /** Requests per second the WebSub hub endpoint accepts, all callers together (default HUB_RATE_LIMIT). */
-  readonly hubRateLimit?: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Requests per second the WebSub hub endpoint accepts, all callers together (default HUB_RATE_LIMIT's, 10). */
+  readonly hubRateLimit?: number;
+  /** Requests the hub endpoint accepts at once above that rate (default HUB_RATE_LIMIT's, 20). */
+  readonly hubBurstLimit?: number;
 }
 
 /** The AWS home of the wirefeed pipeline; see the AWS mode diagram in DESIGN.md. */
@@ -272,7 +274,10 @@ export class WirefeedStack extends Stack {
       deliveryFunction: this.deliveryFunction,
       siteUrl: this.site.url,
       removalPolicy,
-      ...(props.hubRateLimit === undefined ? {} : { rateLimit: props.hubRateLimit }),
+      rateLimit: {
+        rateLimit: props.hubRateLimit ?? HUB_RATE_LIMIT.rateLimit,
+        burstLimit: props.hubBurstLimit ?? HUB_RATE_LIMIT.burstLimit,
+      },
     });
 
     const feeds = feedUrls({ siteUrl: this.site.url } as Site);

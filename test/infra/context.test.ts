@@ -62,6 +62,10 @@ describe('stack options from CDK context', () => {
     });
   });
 
+  it('read the hub endpoint’s rate limits as numbers, from -c strings or cdk.json numbers', () => {
+    expect(read({ hubRateLimit: '50', hubBurstLimit: 100 })).toEqual({ hubRateLimit: 50, hubBurstLimit: 100 });
+  });
+
   it('take an empty value as unset, so the command line can switch off what cdk.json sets', () => {
     expect(read({ alarmEmail: '', domainName: ' ', dashboard: '' })).toEqual({});
     expect(read({})).toEqual({});
@@ -74,6 +78,8 @@ describe('stack options from CDK context', () => {
     [{ domainName: 'news.example.com', hostedZoneId: 'Z1' }, 'context zoneName: required with hostedZoneId'],
     [{ domainName: 'news.example.com', zoneName: 'example.com' }, 'context hostedZoneId: required with zoneName'],
     [{ alarmEmail: { to: 'desk@example.com' } }, 'context alarmEmail: expected a comma-separated list'],
+    [{ hubRateLimit: '2.5' }, 'context hubRateLimit: expected a whole number from 1 to 10000, got "2.5"'],
+    [{ hubBurstLimit: 0 }, 'context hubBurstLimit: expected a whole number from 1 to 5000, got 0'],
   ])('refuse %j with a message naming the key', (context, message) => {
     expect(() => read(context)).toThrow(ConfigError);
     expect(() => read(context)).toThrow(message);

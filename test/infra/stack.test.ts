@@ -519,7 +519,7 @@ describe('the WebSub hub', () => {
 
   it('takes another rate limit from the stack’s props', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    new WirefeedStack(app, 'Wirefeed', { hubRateLimit: { rateLimit: 2, burstLimit: 5 } });
+    new WirefeedStack(app, 'Wirefeed', { hubRateLimit: 2, hubBurstLimit: 5 });
     const template = Template.fromStack(app.node.findChild('Wirefeed') as Stack);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5 },
