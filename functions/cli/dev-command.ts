@@ -39,7 +39,8 @@ export const DEV_SPEC = {
   summary:
     'What `npm start` runs: builds content/ into public/, serves it on http://127.0.0.1:8787 (Cache-Control:\n' +
     'no-cache, so a browser always shows the latest build), rebuilds on every change and delivers webhooks.\n' +
-    'Enter in the terminal (SIGHUP when not attached to one) rebuilds every source.',
+    'When site.json turns the WebSub hub on, POST /hub is the hub. Enter in the terminal (SIGHUP when not\n' +
+    'attached to one) rebuilds every source.',
   options: {
     ...BUILD_OPTIONS,
     port: { type: 'string', value: 'N', description: `port to serve on (default 8787, or ${ENV.port})` },
