@@ -46,7 +46,10 @@ export function deliveryDataPoints(job: DeliveryJob, report: AttemptReport, now:
       break;
     }
     case 'dropped':
-      points.push({ metric: DELIVERY_METRICS.deliveriesDead, value: 1, reason: DEAD_REASON.disabled });
+      // A WebSub job dropped is the hub's ordinary course (a verification declined, a lease ended, an unsubscribe),
+      // not a delivery lost.
+      if (isWebhookJob(job))
+        points.push({ metric: DELIVERY_METRICS.deliveriesDead, value: 1, reason: DEAD_REASON.disabled });
       break;
   }
   return points;

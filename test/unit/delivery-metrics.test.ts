@@ -54,4 +54,22 @@ describe('deliveryDataPoints', () => {
       [DELIVERY_METRICS.deliveriesDead.name, 1, 'disabled'],
     ]);
   });
+
+  it('counts a WebSub job dropped in the ordinary course of the hub (lease ended, declined) as nothing lost', () => {
+    const distribution: DeliveryJob = {
+      kind: 'websub.distribute',
+      id: 'job_2',
+      subscriptionId: 'hsub_a',
+      topic: 'https://news.example.com/feed.xml',
+      path: 'feed.xml',
+      hub: 'https://news.example.com/hub',
+      eventId: 'evt_1',
+      attempts: 0,
+      notBefore: '2026-05-01T00:00:00.000Z',
+    };
+    const dropped = (outcome: DeliveryOutcome) =>
+      deliveryDataPoints(distribution, { outcome, started: now, status: null, latencyMs: 0 }, now);
+    expect(dropped({ kind: 'dropped', reason: 'lease-expired', error: 'lease ended' })).toEqual([]);
+    expect(dropped({ kind: 'dropped', reason: 'declined', error: 'challenge not echoed' })).toEqual([]);
+  });
 });
