@@ -6,11 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { OutboxQueue } from '../../functions/adapters/outbox-queue.ts';
+import { isWebhookJob } from '../../functions/core/delivery.ts';
 import { StoreError } from '../../functions/core/errors.ts';
+import { subscriptionId } from '../../functions/core/websub/subscription.ts';
 import { publish } from '../../functions/pipeline/publish.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
+import { HubSubscriptions } from '../../functions/pipeline/websub/subscriptions.ts';
 import { FaultyStore, type WriteCounter } from '../helpers/faulty-store.ts';
-import { markdownArticle, readTree, Workspace, webhookJobs } from '../helpers/workspace.ts';
+import { markdownArticle, readTree, TEST_SITE, Workspace, webhookJobs } from '../helpers/workspace.ts';
 
 /** v1: five articles; v2: one added, one edited, one deleted. */
 async function writeV1(ws: Workspace): Promise<void> {
@@ -49,6 +52,74 @@ async function handedEventIds(ws: Workspace): Promise<string[]> {
   const jobs = await new OutboxQueue(new FsStore(ws.stateDir)).pending();
   return [...new Set(webhookJobs(jobs).map((j) => j.event.id))].sort();
 }
+
+const PING_HUB = 'http://127.0.0.1:9/hub';
+const CALLBACK = 'http://127.0.0.1:9/callback?reader=1';
+
+/** A site that pings a hub and runs the built-in hub with one live subscription to its RSS feed, published at v1. */
+async function preparedWithHubs(): Promise<Workspace> {
+  const ws = await Workspace.create({ ...TEST_SITE, hubs: [PING_HUB], hub: { enabled: true } });
+  const topic = `${TEST_SITE.siteUrl}/feed.xml`;
+  const now = ws.clock.now();
+  await new HubSubscriptions(new FsStore(ws.stateDir)).put({
+    id: subscriptionId(topic, CALLBACK),
+    topic,
+    callback: CALLBACK,
+    leaseSeconds: 864_000,
+    created: now.toISOString(),
+    verified: now.toISOString(),
+    expires: new Date(now.getTime() + 864_000_000).toISOString(),
+  });
+  await writeV1(ws);
+  await publishWith(ws);
+  const outbox = new OutboxQueue(new FsStore(ws.stateDir));
+  for (const job of await outbox.pending()) await outbox.complete(job);
+  await applyV2(ws);
+  ws.clock.advance(60_000);
+  return ws;
+}
+
+/** The WebSub jobs in the outbox, as what they are for: (kind, hub or subscription, topic). */
+async function webSubJobs(ws: Workspace): Promise<string[]> {
+  const jobs = await new OutboxQueue(new FsStore(ws.stateDir)).pending();
+  return jobs
+    .flatMap((job) => {
+      if (isWebhookJob(job)) return [];
+      if (job.kind === 'websub.ping') return [`${job.kind} ${job.hub} ${job.topic} ${job.id}`];
+      if (job.kind === 'websub.distribute') return [`${job.kind} ${job.subscriptionId} ${job.topic} ${job.id}`];
+      return [`${job.kind} ${job.id}`];
+    })
+    .sort();
+}
+
+describe('WebSub jobs survive a failure at any write of the publish that causes them', () => {
+  it('a failed write N, then a rerun: one ping per changed feed and one distribution, never lost, never doubled', async () => {
+    const reference = await preparedWithHubs();
+    const counter: WriteCounter = { writes: 0 };
+    await publishWith(reference, counter, Number.POSITIVE_INFINITY);
+    const totalWrites = counter.writes;
+    const expected = await webSubJobs(reference);
+    // v2 changes all three feeds: a ping for each, and the RSS feed's one subscription gets one distribution.
+    expect(expected.filter((job) => job.startsWith('websub.ping'))).toHaveLength(3);
+    expect(expected.filter((job) => job.startsWith('websub.distribute'))).toHaveLength(1);
+    expect(expected).toHaveLength(4);
+    await reference.dispose();
+
+    for (let n = 1; n <= totalWrites; n++) {
+      const ws = await preparedWithHubs();
+      try {
+        await expect(publishWith(ws, { writes: 0 }, n)).rejects.toBeInstanceOf(StoreError);
+        await publishWith(ws);
+        expect(await webSubJobs(ws), `after a fault on write ${n}`).toEqual(expected);
+        // Another rebuild with nothing changed hands out nothing new.
+        await publishWith(ws);
+        expect(await webSubJobs(ws), `rebuilt after a fault on write ${n}`).toEqual(expected);
+      } finally {
+        await ws.dispose();
+      }
+    }
+  }, 120_000);
+});
 
 describe('publish survives a failure at any write', () => {
   it('converges to the fault-free files and events after a failed write N, for every N in a build', async () => {

@@ -3,6 +3,8 @@
  * Each changed feed reaches it exactly once (5xx answers are retried on the schedule, with a pinned clock), an
  * unchanged rebuild reaches it not at all, and the built-in hub is never pinged over HTTP.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { createHttpSender } from '../../functions/adapters/http-sender.ts';
@@ -127,6 +129,22 @@ describe('publisher pings', () => {
     expect(result.events.some((event) => event.type === 'feed.updated')).toBe(true);
     // A ping to the built-in hub (news.example.com, which does not resolve here) would fail and be retried.
     expect(await drain()).toMatchObject({ delivered: 3, retried: 0, dead: 0, dropped: 0 });
+    expect(hub.requests).toHaveLength(3);
+  });
+
+  it('still go when a hub subscription record is damaged: the publish names it once, by key, and goes on', async () => {
+    const { hub, ws, publish, drain } = await setUp(() => ({ kind: 'status', status: 204 }), {
+      hub: { enabled: true },
+    });
+    await mkdir(join(ws.stateDir, 'websub/subscriptions'), { recursive: true });
+    await writeFile(join(ws.stateDir, 'websub/subscriptions/ws_damaged.json'), '{"id": "ws_dam');
+    await ws.write('a.md', markdownArticle('A', 'First.'));
+    const result = await publish();
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]?.key).toBe('websub/subscriptions/ws_damaged.json');
+    expect(result.problems[0]?.reason).not.toContain(ws.stateDir);
+    expect(result.problems[0]?.reason).toMatch(/^hub subscription is .*; skipped$/);
+    expect(await drain()).toMatchObject({ delivered: 3, dead: 0 });
     expect(hub.requests).toHaveLength(3);
   });
 });

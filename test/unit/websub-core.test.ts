@@ -10,7 +10,7 @@ import {
   subscriptionFrom,
   subscriptionId,
 } from '../../functions/core/websub/subscription.ts';
-import { findTopic, siteFeeds } from '../../functions/core/websub/topics.ts';
+import { changedFeedUrls, findTopic, siteFeeds } from '../../functions/core/websub/topics.ts';
 
 const SITE = 'https://news.example.com';
 const feeds = siteFeeds({ siteUrl: SITE });
@@ -282,5 +282,14 @@ describe('queued jobs', () => {
       notBefore: NOW.toISOString(),
     };
     expect(JSON.stringify(jobSummary(deny))).not.toContain('secret-capability');
+  });
+});
+
+describe('changedFeedUrls', () => {
+  it('names the feeds whose file hash differs between two renders, a feed new on either side included', () => {
+    const before = { 'feed.xml': 'h1', 'atom.xml': 'h2', 'feed.json': 'h3' };
+    expect(changedFeedUrls(feeds, before, { ...before })).toEqual([]);
+    expect(changedFeedUrls(feeds, before, { ...before, 'atom.xml': 'h2b' })).toEqual([`${SITE}/atom.xml`]);
+    expect(changedFeedUrls(feeds, {}, before)).toEqual([`${SITE}/feed.xml`, `${SITE}/atom.xml`, `${SITE}/feed.json`]);
   });
 });
