@@ -181,7 +181,7 @@ export interface LeaseBounds {
 
 /** The built-in WebSub hub's settings (`site.json` `hub`). */
 export interface HubConfig {
-  /** Where the hub takes subscription requests: `<siteUrl>/hub` unless configured (in AWS, its Function URL). */
+  /** Where the hub takes subscription requests: `<siteUrl>/hub` unless configured (in AWS, its HTTP API route). */
   readonly url: string;
   readonly lease: LeaseBounds;
 }

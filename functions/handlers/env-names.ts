@@ -14,7 +14,7 @@ export const ENV = {
   /** URL of the FIFO queue of publish messages, where a run too long for one invocation sends its continuation. */
   publishQueueUrl: 'WIREFEED_PUBLISH_QUEUE_URL',
   /**
-   * Public URL of the built-in WebSub hub (its Function URL): advertised in the feeds and named in distributions when
+   * Public URL of the built-in WebSub hub (its HTTP API route): advertised in the feeds and named in distributions when
    * site.json turns the hub on.
    */
   hubUrl: 'WIREFEED_HUB_URL',

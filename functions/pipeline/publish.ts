@@ -68,7 +68,7 @@ export interface PublishOptions {
   readonly deadline?: number;
   /** Overrides `siteUrl` from site.json (e.g. the CloudFront URL in AWS). */
   readonly siteUrl?: string;
-  /** Where the built-in WebSub hub listens when site.json turns it on (e.g. its URL in AWS). */
+  /** Where the built-in WebSub hub listens when site.json turns it on (e.g. its HTTP API route in AWS). */
   readonly hubUrl?: string;
   readonly onProgress?: (progress: PublishProgress) => void;
   /** Length of the writer lease (default 2 minutes, renewed while the run works). */

@@ -1,6 +1,6 @@
 /**
  * The built-in hub's front door, the same locally (`npm start` routes `POST /hub` here) and in AWS (the hub Lambda
- * behind its Function URL): a subscription request is checked, kept in the state, and its verification of intent
+ * behind its HTTP API): a subscription request is checked, kept in the state, and its verification of intent
  * queued on the delivery queue; the answer is 202, or a 4xx with a plain-text reason. The answer never depends on the
  * verification, which happens afterwards, through the same queue, retries and SSRF guard as every delivery.
  */
