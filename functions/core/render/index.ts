@@ -14,15 +14,7 @@ export { EMPTY_FEED_UPDATED, sortNewestFirst } from './entries.ts';
 export type { ArchivePageView } from './html.ts';
 export { type LeadMedia, leadMedia } from './media.ts';
 
-/**
- * Version of the rendered output. Bump it whenever a renderer's output changes for the same articles and site: the
- * pipeline then re-renders every published file once, silently (no article event, no `updated` change).
- *
- * 2: bodies rendered from the document model (code, tables, images, footnotes…); lead images in the feeds;
- * page dates in the site's time zone.
- * 3: a paged archive (`archive/<n>.html`, the newest page also as `index.html`) instead of one index of everything.
- */
-export const RENDER_VERSION = '3';
+export { RENDER_VERSION } from './version.ts';
 
 function outputFile(path: string, body: string): OutputFile {
   return { path, body, contentType: contentTypeFor(path), cacheControl: cacheControlFor(path) };

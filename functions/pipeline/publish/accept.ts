@@ -20,7 +20,7 @@ import { mapLimit } from '../../core/concurrency.ts';
 import { changeEvent, type EventContext } from '../../core/diff.ts';
 import { InvalidArticleError, StateError } from '../../core/errors.ts';
 import type { WebhookEvent } from '../../core/events.ts';
-import { normalizeArticle } from '../../core/normalize.ts';
+import { toUtcIso } from '../../core/iso-date.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import {
   type ArticleRecord,
@@ -32,7 +32,7 @@ import {
   type SourceEntry,
   type Tombstone,
 } from '../../core/records.ts';
-import { toUtcIso } from '../../core/render/entries.ts';
+import { loadNormalizer } from './engines.ts';
 import type { SourceIndex } from './source-index.ts';
 import { type Fingerprint, readSource } from './sources.ts';
 import { IO_CONCURRENCY } from './state.ts';
@@ -100,6 +100,7 @@ async function claimOf(content: ObjectStore, key: string): Promise<Claim> {
   const read = await readSource(content, key);
   if (read.state === 'missing') return { kind: 'missing' };
   if (read.state === 'unreadable') return { kind: 'rejected', fingerprint: read.fingerprint, reason: read.reason };
+  const { normalizeArticle } = await loadNormalizer();
   try {
     return { kind: 'claims', fingerprint: read.fingerprint, article: normalizeArticle(read.body, { path: key }) };
   } catch (error) {

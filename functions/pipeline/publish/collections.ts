@@ -25,9 +25,10 @@ import { mapLimit } from '../../core/concurrency.ts';
 import { sha256 } from '../../core/hash.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import { entryIdOf, type LiveRecord } from '../../core/records.ts';
-import { type ArchivePageView, renderArchivePage, renderFeeds } from '../../core/render/index.ts';
+import type { ArchivePageView } from '../../core/render/index.ts';
 import { directoryKey, pageVersionKey, pageVersionPrefix, windowKey } from '../../core/state-keys.ts';
 import type { CollectionDelta, RecordSource } from './accept.ts';
+import { loadRenderers, type Renderers } from './engines.ts';
 import { IO_CONCURRENCY, invalidState, JSON_TYPE, readState } from './state.ts';
 
 /** Entries per sealed archive page (a page holds at most twice as many after a flood of backdated articles). */
@@ -39,10 +40,10 @@ export interface CollectionDefinition {
   idsOf(article: Article): readonly string[];
   /** Whether this definition publishes the instance `id`. */
   owns(id: string): boolean;
-  /** The feed files of an instance's window. */
-  feeds(site: Site, id: string, entries: readonly FeedEntry[]): OutputFile[];
+  /** The feed files of an instance's window (`render`: the renderers, loaded only when a run renders). */
+  feeds(site: Site, id: string, entries: readonly FeedEntry[], render: Renderers): OutputFile[];
   /** The files of one archive page (the newest page also as the instance's front page). */
-  page(site: Site, id: string, view: Omit<ArchivePageView, 'at'>, newest: boolean): OutputFile[];
+  page(site: Site, id: string, view: Omit<ArchivePageView, 'at'>, newest: boolean, render: Renderers): OutputFile[];
 }
 
 /** State id of the whole-site collection. */
@@ -52,10 +53,10 @@ export const SITE_COLLECTION_ID = 'site';
 export const SITE_COLLECTION: CollectionDefinition = {
   idsOf: () => [SITE_COLLECTION_ID],
   owns: (id) => id === SITE_COLLECTION_ID,
-  feeds: (site, _id, entries) => renderFeeds(site, entries),
-  page: (site, _id, view, newest) => [
-    renderArchivePage(site, { ...view, at: 'archive' }),
-    ...(newest ? [renderArchivePage(site, { ...view, at: 'index' })] : []),
+  feeds: (site, _id, entries, render) => render.renderFeeds(site, entries),
+  page: (site, _id, view, newest, render) => [
+    render.renderArchivePage(site, { ...view, at: 'archive' }),
+    ...(newest ? [render.renderArchivePage(site, { ...view, at: 'index' })] : []),
   ],
 };
 
@@ -243,6 +244,7 @@ export class Collections {
     readonly yieldNow: () => boolean;
     readonly onWrite: (path: string) => void;
   }): Promise<RenderOutcome> {
+    const render = await loadRenderers();
     const written: string[] = [];
     const feedHashes: string[] = [];
     const feedFiles: Record<string, string> = {};
@@ -282,6 +284,7 @@ export class Collections {
             id,
             { number: page.number, entries, older, newer },
             newer === null,
+            render,
           );
           const hash = sha256(files.map((file) => `${file.path}\n${file.body}`).join('\n'));
           if (options.force || hash !== page.rendered) for (const file of files) await put(file);
@@ -293,7 +296,7 @@ export class Collections {
         await this.#storeDirectory(id, editor);
         break;
       }
-      const feeds = await this.#renderWindow(id, definition, editor, options, put);
+      const feeds = await this.#renderWindow(id, definition, editor, { ...options, render }, put);
       Object.assign(feedFiles, feeds);
       feedHashes.push(hashOfFeeds(feeds));
       await this.#storeDirectory(id, editor);
@@ -306,7 +309,7 @@ export class Collections {
     id: string,
     definition: CollectionDefinition,
     editor: ArchiveEditor,
-    options: { site: Site; records: RecordSource; entryIdBase: string; force: boolean },
+    options: { site: Site; records: RecordSource; entryIdBase: string; force: boolean; render: Renderers },
     put: (file: OutputFile) => Promise<void>,
   ): Promise<Record<string, string>> {
     const key = windowKey(id);
@@ -344,7 +347,7 @@ export class Collections {
     entries = entries.map((entry) =>
       entry.id === undefined ? { ...entry, id: entryIdOf({ id: entry.article.id }, options.entryIdBase) } : entry,
     );
-    const files = definition.feeds(options.site, id, entries);
+    const files = definition.feeds(options.site, id, entries, options.render);
     const hashes = Object.fromEntries(files.map((file) => [file.path, sha256(file.body)]));
     for (const file of files) {
       if (options.force || stored?.value.feeds[file.path] !== hashes[file.path]) await put(file);

@@ -4,10 +4,10 @@
  * named keys are examined. Either way a changed site, renderer or normalizer, or an output root that lost its
  * files, adds the work that brings every published file up to date.
  */
-import { NORMALIZER_VERSION } from '../../core/normalize.ts';
+import { NORMALIZER_VERSION } from '../../core/normalize/version.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import type { SourceEntry } from '../../core/records.ts';
-import { RENDER_VERSION } from '../../core/render/index.ts';
+import { RENDER_VERSION } from '../../core/render/version.ts';
 import { RECORD_PREFIX } from '../../core/state-keys.ts';
 import type { Head } from './journal.ts';
 import type { SourceIndex } from './source-index.ts';

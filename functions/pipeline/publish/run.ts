@@ -11,11 +11,11 @@ import { type AnnouncedIds, type EventContext, feedUpdatedEvent } from '../../co
 import type { WebhookEvent } from '../../core/events.ts';
 import type { Clock, ObjectStore } from '../../core/ports.ts';
 import type { ArticleRecord } from '../../core/records.ts';
-import { renderArticlePage } from '../../core/render/index.ts';
 import type { LastRun } from '../../core/status.ts';
 import { changedFeedUrls, siteFeeds } from '../../core/websub/topics.ts';
 import { type AcceptContext, acceptBatch, type RecordSource, type RejectedSource } from './accept.ts';
 import { type Collections, collectionsOf, entryOf, SITE_COLLECTION_ID } from './collections.ts';
+import { loadRenderers } from './engines.ts';
 import { handOff, readSubscribers, type StateProblem } from './handoff.ts';
 import { batchCount, type Head, type Journal, type RunState } from './journal.ts';
 import type { WriterLease } from './lock.ts';
@@ -218,9 +218,12 @@ export class Run {
       await writeRecord(this.#c.state, record);
       this.#c.records.remember(record.id, record);
     });
-    await mapLimit(outcome.pages, IO_CONCURRENCY, (record) =>
-      this.#write(renderArticlePage(this.#c.site, entryOf(record))),
-    );
+    if (outcome.pages.length > 0) {
+      const { renderArticlePage } = await loadRenderers();
+      await mapLimit(outcome.pages, IO_CONCURRENCY, (record) =>
+        this.#write(renderArticlePage(this.#c.site, entryOf(record))),
+      );
+    }
     await mapLimit(outcome.removedPages, IO_CONCURRENCY, async (id) => {
       const path = `articles/${id}.html`;
       await this.#c.output.delete(path);
@@ -247,6 +250,7 @@ export class Run {
   async #rerenderBatch(work: readonly string[]): Promise<void> {
     const run = this.#run;
     const items = takeBatch(work, run.cursor, 'r:');
+    const { renderArticlePage } = await loadRenderers();
     await mapLimit(items, IO_CONCURRENCY, async (item) => {
       const record = await readRecord(this.#c.state, item.slice(2));
       if (record?.state === 'live') await this.#write(renderArticlePage(this.#c.site, entryOf(record)));
