@@ -211,8 +211,10 @@ export async function acceptBatch(
       try {
         return await context.records.get(id);
       } catch (error) {
-        // One unreadable record holds back only the sources that touch its id.
         if (!(error instanceof StateError)) throw error;
+        // The interrupted batch created this record (it had none before): a crash tore its in-place create.
+        if (replay?.[id] === null) return null;
+        // One unreadable record holds back only the sources that touch its id.
         blocked.set(id, error);
         return null;
       }

@@ -259,7 +259,12 @@ export class Run {
   }
 
   async #write(file: OutputFile): Promise<void> {
-    await this.#c.output.put(file.path, file.body, { contentType: file.contentType, cacheControl: file.cacheControl });
+    // Article pages: a page a crash left partial belongs to a journaled batch, whose replay writes it again.
+    await this.#c.output.put(file.path, file.body, {
+      contentType: file.contentType,
+      cacheControl: file.cacheControl,
+      createInPlace: true,
+    });
     this.#c.tally.written.push(file.path);
   }
 
