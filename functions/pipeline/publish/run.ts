@@ -19,6 +19,7 @@ import { loadRenderers } from './engines.ts';
 import { handOff, readSubscribers, type StateProblem } from './handoff.ts';
 import { batchCount, type Head, type Journal, type RunState } from './journal.ts';
 import type { WriterLease } from './lock.ts';
+import type { Schedule } from './schedule.ts';
 import type { SourceIndex } from './source-index.ts';
 import { IO_CONCURRENCY, readRecord, writeRecord } from './state.ts';
 
@@ -77,6 +78,7 @@ export interface RunContext {
   readonly journal: Journal;
   readonly head: Head;
   readonly index: SourceIndex;
+  readonly schedule: Schedule;
   readonly collections: Collections;
   readonly records: RecordCache;
   readonly lease: WriterLease;
@@ -142,6 +144,7 @@ export class Run {
       const index = record.index ?? [];
       await this.#c.index.loadFor(index.map(([key]) => key));
       for (const [key, entry] of index) this.#c.index.set(key, entry);
+      await this.#c.schedule.apply(record.schedule ?? []);
       await this.#c.collections.apply(record.deltas ?? []);
     }
   }
@@ -199,9 +202,10 @@ export class Run {
     const outcome = await acceptBatch(context, keys, replay?.before);
     this.#c.tally.problems.push(...outcome.problems);
     const count = replay?.count ?? items.length;
+    const schedule = await this.#c.schedule.differing(outcome.schedule);
     const effects =
       outcome.records.length + outcome.pages.length + outcome.removedPages.length + outcome.events.length > 0 ||
-      outcome.deltas.length > 0;
+      outcome.deltas.length + schedule.length > 0;
     if (replay === null && !effects) {
       // Nothing but fingerprints: no intent is needed, the index entries are only a cache.
       for (const [key, entry] of outcome.index) this.#c.index.set(key, entry);
@@ -231,11 +235,17 @@ export class Run {
     });
 
     for (const [key, entry] of outcome.index) this.#c.index.set(key, entry);
+    await this.#c.schedule.apply(schedule);
     await this.#c.collections.apply(outcome.deltas);
     for (const { file, reason } of outcome.rejected) this.#c.tally.rejected.set(file, reason);
     for (const key of outcome.keys)
       if (!outcome.rejected.some((r) => r.file === key)) this.#c.tally.rejected.delete(key);
-    run.batches.push({ events: outcome.events, index: outcome.index, deltas: outcome.deltas });
+    run.batches.push({
+      events: outcome.events,
+      index: outcome.index,
+      deltas: outcome.deltas,
+      ...(schedule.length === 0 ? {} : { schedule }),
+    });
     this.#c.head.articles += outcome.liveDelta;
     run.cursor += count;
     run.open = null;
@@ -272,6 +282,7 @@ export class Run {
   async #checkpoint(): Promise<void> {
     const run = this.#run;
     await this.#c.index.flush();
+    this.#c.head.nextDue = await this.#c.schedule.flush();
     await this.#c.collections.flush();
     run.batches = run.batches.map(({ events }) => ({ events }));
     run.flushed = batchCount(run);
