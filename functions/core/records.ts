@@ -5,6 +5,8 @@
  */
 import { type Article, articleUrlAt } from './article.ts';
 import { StateError } from './errors.ts';
+import { ARTICLE_FIELDS, type ArticleField } from './events.ts';
+import { sha256 } from './hash.ts';
 import { isSlug } from './normalize/slug.ts';
 
 /** Version of the record formats below; a record of another format is migrated or refused, never misread. */
@@ -52,10 +54,26 @@ export interface Tombstone extends RecordBase {
 export type ArticleRecord = LiveRecord | Tombstone;
 
 /** What an event says of an article besides its id and dates. */
-export type Headline = Pick<Article, 'title' | 'summary' | 'authors' | 'category'>;
+export type Headline = Pick<Article, 'title' | 'summary' | 'authors' | 'category' | 'tags'>;
 
-/** A record as the journal keeps it before a batch changes it: the article reduced to its headline. */
-export type RecordImage = (Omit<LiveRecord, 'article'> & { readonly article: Headline }) | Tombstone;
+/**
+ * A record as the journal keeps it before a batch changes it: the article reduced to its headline, and a short
+ * digest of each field `article.updated` can name (core/diff.ts compares them to say what changed). Both `tags`
+ * and `fields` may be absent from an image journaled by an earlier release.
+ */
+export type RecordImage =
+  | (Omit<LiveRecord, 'article'> & {
+      readonly article: Headline;
+      readonly fields?: Readonly<Partial<Record<ArticleField, string>>>;
+    })
+  | Tombstone;
+
+/** Digests of the fields an update can name, by field. */
+export function fieldDigests(article: Article): Record<ArticleField, string> {
+  const digests = {} as Record<ArticleField, string>;
+  for (const field of ARTICLE_FIELDS) digests[field] = sha256(JSON.stringify(article[field] ?? null)).slice(0, 16);
+  return digests;
+}
 
 /**
  * The feed entry id of a record: the one it was minted with, or for a record from before ids were kept, its article
@@ -68,8 +86,8 @@ export function entryIdOf(record: Pick<RecordBase, 'id' | 'entryId'>, legacyBase
 /** The journal's image of a record. */
 export function imageOf(record: ArticleRecord): RecordImage {
   if (record.state === 'deleted') return record;
-  const { title, summary, authors, category } = record.article;
-  return { ...record, article: { title, summary, authors, category } };
+  const { title, summary, authors, category, tags } = record.article;
+  return { ...record, article: { title, summary, authors, category, tags }, fields: fieldDigests(record.article) };
 }
 
 /** What the source index remembers of one source key. */

@@ -32,6 +32,7 @@ describe('publish to directories', () => {
       'feed.json',
       'feed.xml',
       'index.html',
+      'webhooks/schema.json',
     ]);
     expect(eventsOf(result)).toEqual(['article.published alpha', 'article.published beta', 'feed.updated']);
     const json = JSON.parse(files['feed.json'] ?? '{}') as { items: { id: string }[] };
@@ -176,6 +177,7 @@ describe('publish to directories', () => {
       'feed.json',
       'feed.xml',
       'index.html',
+      'webhooks/schema.json',
     ]);
   });
 

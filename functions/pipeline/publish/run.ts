@@ -20,6 +20,7 @@ import { handOff, readSubscribers, type StateProblem } from './handoff.ts';
 import { batchCount, type Head, type Journal, type RunState } from './journal.ts';
 import type { WriterLease } from './lock.ts';
 import type { Schedule } from './schedule.ts';
+import { publishSiteFiles } from './site-files.ts';
 import type { SourceIndex } from './source-index.ts';
 import { IO_CONCURRENCY, readRecord, writeRecord } from './state.ts';
 
@@ -305,6 +306,7 @@ export class Run {
     this.#steps++;
     this.#c.onProgress?.({ phase: 'render', done: outcome.complete ? 1 : 0, total: 1 });
     if (!outcome.complete) return false;
+    this.#c.tally.written.push(...(await publishSiteFiles(this.#c.output)));
     const ids = outcome.feedsHash === run.feedsBefore ? null : await this.#announcedIds();
     const announced = ids !== null && ids.published.length + ids.updated.length + ids.deleted.length > 0;
     // An adopted release-1 state announces feeds whose bytes the upgrade alone changed only with a real change.
