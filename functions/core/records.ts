@@ -163,8 +163,21 @@ const ARTICLE_CHECKS: Readonly<Record<string, Checker>> = {
 };
 
 /**
+ * Article fields added after the first release of this record format, with the value an article written before them
+ * means: a record (or a feed window entry) of an earlier normalizer lacks them, and is read as if it had these, so
+ * an older shape never reaches the renderer while the upgrade re-normalizes it silently.
+ */
+const ARTICLE_DEFAULTS = { draft: false, image: null, assets: [], canonicalUrl: null, lang: null } as const;
+
+/** The article with the fields an earlier normalizer did not write filled in (see ARTICLE_DEFAULTS). */
+export function withArticleDefaults<A extends object>(article: A): A & Pick<Article, keyof typeof ARTICLE_DEFAULTS> {
+  return { ...ARTICLE_DEFAULTS, ...article } as A & Pick<Article, keyof typeof ARTICLE_DEFAULTS>;
+}
+
+/**
  * Parses and validates `records/<id>.json`. Unknown extra fields are kept (a newer normalizer may add article
- * fields); a missing or mistyped field is a StateError naming the key and the field.
+ * fields); fields an earlier normalizer did not write get their defaults; a missing or mistyped field is a
+ * StateError naming the key and the field.
  */
 export function parseArticleRecord(text: string, location: string, key: string): ArticleRecord {
   const value = parseJson(text, location, key, 'article record');
@@ -186,6 +199,7 @@ export function parseArticleRecord(text: string, location: string, key: string):
     article: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
   });
   if (live !== null) return fail(location, key, `article record has a missing or invalid "${live}"`);
+  record.article = withArticleDefaults(record.article as object);
   const articleField = badField(record.article as Record<string, unknown>, ARTICLE_CHECKS);
   if (articleField !== null) {
     return fail(location, key, `article record has a missing or invalid "article.${articleField}"`);

@@ -24,7 +24,7 @@ import type { Article, FeedEntry, OutputFile, Site } from '../../core/article.ts
 import { mapLimit } from '../../core/concurrency.ts';
 import { sha256 } from '../../core/hash.ts';
 import type { ObjectStore } from '../../core/ports.ts';
-import { entryIdOf, type LiveRecord } from '../../core/records.ts';
+import { entryIdOf, type LiveRecord, withArticleDefaults } from '../../core/records.ts';
 import type { ArchivePageView } from '../../core/render/index.ts';
 import { directoryKey, pageVersionKey, pageVersionPrefix, windowKey } from '../../core/state-keys.ts';
 import type { CollectionDelta, RecordSource } from './accept.ts';
@@ -315,7 +315,11 @@ export class Collections {
     const key = windowKey(id);
     const stored = await readState(this.#state, key, (value) => parseWindow(this.#state, key, value), 'feed window');
     const keys = editor.directory().window;
-    const previous = stored?.value.entries ?? [];
+    // Entries stored by an earlier normalizer are read in this release's shape (core/records.ts).
+    const previous = (stored?.value.entries ?? []).map((entry) => ({
+      ...entry,
+      article: withArticleDefaults(entry.article),
+    }));
     const previousKeys: WindowKey[] = previous.map((entry) => ({
       id: entry.article.id,
       published: entry.published,
