@@ -76,6 +76,12 @@ const DATA: Readonly<Record<EventType, Schema>> = {
     required: ['feeds', 'published', 'updated', 'deleted'],
     properties: {
       feeds,
+      moved: {
+        type: 'object',
+        description: 'Present when the site moved to a new siteUrl in this build: the feed URLs before.',
+        required: ['from'],
+        properties: { from: feeds },
+      },
       published: { ...texts, description: 'Ids of the articles published by the build.' },
       updated: { ...texts, description: 'Ids of the articles updated by the build.' },
       deleted: { ...texts, description: 'Ids of the articles deleted by the build.' },

@@ -85,6 +85,10 @@ describe('webhook schemas', () => {
     expect(events.map((e) => e.type)).toEqual([...EVENT_TYPES]);
     for (const event of events) expect(schemaViolation(eventBody(event)), event.type).toBeNull();
 
+    const moved = JSON.parse(eventBody(events[3] as WebhookEvent));
+    expect(schemaViolation({ ...moved, data: { ...moved.data, moved: { from: context.feeds } } })).toBeNull();
+    expect(schemaViolation({ ...moved, data: { ...moved.data, moved: {} } })).toMatch(/moved/);
+
     const body = JSON.parse(eventBody(events[1] as WebhookEvent));
     expect(body.data).toMatchObject({
       version: 2,
