@@ -102,7 +102,7 @@ export interface BatchOutcome {
 type Claim =
   | { readonly kind: 'missing' }
   | { readonly kind: 'rejected'; readonly fingerprint: Fingerprint; readonly reason: string }
-  | { readonly kind: 'held'; readonly fingerprint: Fingerprint; readonly hold: Hold }
+  | { readonly kind: 'held'; readonly fingerprint: Fingerprint; readonly hold: Hold; readonly article: Article }
   | { readonly kind: 'claims'; readonly fingerprint: Fingerprint; readonly article: Article };
 
 async function claimOf(content: ObjectStore, key: string, now: Date): Promise<Claim> {
@@ -113,7 +113,7 @@ async function claimOf(content: ObjectStore, key: string, now: Date): Promise<Cl
   try {
     const article = normalizeArticle(read.body, { path: key });
     const hold = heldReason(article, now);
-    if (hold !== null) return { kind: 'held', fingerprint: read.fingerprint, hold };
+    if (hold !== null) return { kind: 'held', fingerprint: read.fingerprint, hold, article };
     return { kind: 'claims', fingerprint: read.fingerprint, article };
   } catch (error) {
     if (error instanceof InvalidArticleError) {
@@ -213,10 +213,10 @@ export async function acceptBatch(
     const now = new Date(context.now);
     const read = await mapLimit(toRead, IO_CONCURRENCY, (key) => claimOf(context.content, key, now));
     toRead.forEach((key, i) => {
-      claims.set(key, read[i] as Claim);
+      const claim = grandfathered(read[i] as Claim, index.get(key));
+      claims.set(key, claim);
       const previous = index.get(key)?.id;
       if (previous != null) affected.add(previous);
-      const claim = read[i] as Claim;
       if (claim.kind === 'claims') affected.add(claim.article.id);
     });
     const unknown = [...affected].filter((id) => !records.has(id) && !blocked.has(id));
@@ -343,6 +343,17 @@ export async function acceptBatch(
     schedule,
     ...out,
   };
+}
+
+/**
+ * A held source whose bytes are those it was published from stays published: an upgrade (a new normalizer, a
+ * release-1 state adopted) re-reads every source, and what an earlier release published despite its `draft` or
+ * future `date` is not unpublished by the upgrade alone. Its next edit is held as usual.
+ */
+function grandfathered(claim: Claim, entry: SourceEntry | undefined): Claim {
+  if (claim.kind !== 'held' || entry === undefined || entry.error !== undefined) return claim;
+  if (entry.etag !== claim.fingerprint.etag || entry.id !== claim.article.id) return claim;
+  return { kind: 'claims', fingerprint: claim.fingerprint, article: claim.article };
 }
 
 /** True when the live record's owner still holds its id after this batch's reads. */
