@@ -85,6 +85,10 @@ const DATA: Readonly<Record<EventType, Schema>> = {
       published: { ...texts, description: 'Ids of the articles published by the build.' },
       updated: { ...texts, description: 'Ids of the articles updated by the build.' },
       deleted: { ...texts, description: 'Ids of the articles deleted by the build.' },
+      changedFeeds: {
+        ...texts,
+        description: 'URLs of the feeds whose bytes changed in this build (the WebSub topics announced).',
+      },
     },
   },
   'endpoint.test': {

@@ -51,7 +51,7 @@ export function webhookLetters(letters: readonly DeadLetter[]): (DeadLetter & { 
 export class RecordingQueue implements DeliveryQueue {
   readonly jobs: DeliveryJob[] = [];
   async enqueue(jobs: readonly DeliveryJob[]): Promise<void> {
-    for (const job of jobs) checkEvent(job.event);
+    for (const job of webhookJobs(jobs)) checkEvent(job.event);
     this.jobs.push(...jobs);
   }
 }

@@ -14,7 +14,7 @@ import type { ArticleEventData, WebhookEvent } from '../../functions/core/events
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { CountingStore } from '../helpers/counting-store.ts';
 import { schemaViolation } from '../helpers/event-schema.ts';
-import { markdownArticle, Workspace } from '../helpers/workspace.ts';
+import { markdownArticle, Workspace, webhookJobs } from '../helpers/workspace.ts';
 
 let ws: Workspace;
 beforeEach(async () => {
@@ -94,7 +94,10 @@ describe('article event payloads', () => {
     await ws.publish();
     await ws.write('a.md', markdownArticle('A', 'Body, corrected.'));
     await ws.publish();
-    const jobs = (id: string) => ws.queue.jobs.filter((j) => j.subscriberId === id).map((j) => j.event.type);
+    const jobs = (id: string) =>
+      webhookJobs(ws.queue.jobs)
+        .filter((j) => j.subscriberId === id)
+        .map((j) => j.event.type);
     expect(jobs(articles.id)).toEqual(['article.published', 'article.updated']);
     expect(jobs(feeds.id)).toEqual(['feed.updated', 'feed.updated']);
   });

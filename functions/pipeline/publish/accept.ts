@@ -35,7 +35,6 @@ import {
   type SourceEntry,
   type Tombstone,
 } from '../../core/records.ts';
-import { toUtcIso } from '../../core/iso-date.ts';
 import { loadNormalizer } from './engines.ts';
 import { type Hold, heldReason } from './held.ts';
 import type { ScheduleChange } from './schedule.ts';
