@@ -306,7 +306,10 @@ export class Run {
     this.#steps++;
     this.#c.onProgress?.({ phase: 'render', done: outcome.complete ? 1 : 0, total: 1 });
     if (!outcome.complete) return false;
-    this.#c.tally.written.push(...(await publishSiteFiles(this.#c.output)));
+    // Only with a render of every page (first publish, a site.json or RENDER_VERSION change): a one-article edit
+    // stays within its request budget (docs/ARCHITECTURE.md).
+    if (run.forcePages || this.#c.head.site === '')
+      this.#c.tally.written.push(...(await publishSiteFiles(this.#c.output)));
     const ids = outcome.feedsHash === run.feedsBefore ? null : await this.#announcedIds();
     const announced = ids !== null && ids.published.length + ids.updated.length + ids.deleted.length > 0;
     // An adopted release-1 state announces feeds whose bytes the upgrade alone changed only with a real change.
