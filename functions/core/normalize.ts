@@ -157,16 +157,10 @@ export function normalizeArticle(raw: Uint8Array | string, meta: { readonly path
   }
   const id = draft.id ?? slugFromPath(file);
   // Fields added after the first model enter the hash only when set, so their defaults change no existing hash.
+  const { title, summary, keyPoints, authors, category, tags, published, updated } = draft;
+  const fields = { id, title, summary, keyPoints, authors, category, tags, published, updated };
   const content = {
-    id,
-    title: draft.title,
-    summary: draft.summary,
-    keyPoints: draft.keyPoints,
-    authors: draft.authors,
-    category: draft.category,
-    tags: draft.tags,
-    published: draft.published,
-    updated: draft.updated,
+    ...fields,
     body: draft.body.map(hashForm),
     format,
     ...(draft.draft ? { draft: true } : {}),
@@ -176,15 +170,7 @@ export function normalizeArticle(raw: Uint8Array | string, meta: { readonly path
   };
   const contentHash = createHash('sha256').update(canonicalJson(content)).digest('hex');
   return {
-    id,
-    title: draft.title,
-    summary: draft.summary,
-    keyPoints: draft.keyPoints,
-    authors: draft.authors,
-    category: draft.category,
-    tags: draft.tags,
-    published: draft.published,
-    updated: draft.updated,
+    ...fields,
     body: draft.body,
     dropped: draft.dropped,
     contentHash,
