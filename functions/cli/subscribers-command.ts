@@ -4,7 +4,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createHttpSender, resolveWithSystem } from '../adapters/http-sender.ts';
-import { feedUrls } from '../core/article.ts';
 import type { DeadLetterBox, Subscriber, SubscriberHealth } from '../core/delivery.ts';
 import { displayUrl, maskCredentials, printable, printableJson } from '../core/display.ts';
 import { UsageError, WirefeedError } from '../core/errors.ts';
@@ -17,6 +16,7 @@ import {
   OPERATIONAL_EVENT_TYPES,
   type WebhookEvent,
 } from '../core/events.ts';
+import { siteFeedUrls } from '../core/feeds.ts';
 import { systemClock } from '../core/ports.ts';
 import { maskSecret, signWebhook } from '../core/sign.ts';
 import { loadSite } from '../pipeline/publish.ts';
@@ -210,7 +210,7 @@ function describeHealth(health: SubscriberHealth): string {
 
 async function readFeedUrls(contentSpec: string, io: CliIo): Promise<FeedUrls> {
   try {
-    return feedUrls(await loadSite(openTarget('--content', contentSpec, io)));
+    return siteFeedUrls(await loadSite(openTarget('--content', contentSpec, io)));
   } catch {
     // The test event is about reaching the endpoint; feed URLs are a courtesy when site.json is readable.
   }

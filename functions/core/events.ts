@@ -1,4 +1,7 @@
 /** Change events, as computed by the pipeline and sent to webhook subscribers (Standard Webhooks body). */
+import type { FeedUrls } from './feeds.ts';
+
+export type { FeedUrls } from './feeds.ts';
 
 export const EVENT_TYPES = [
   'article.published',
@@ -22,13 +25,6 @@ export const OPERATIONAL_EVENT_TYPES: readonly EventType[] = ['endpoint.disabled
 
 export function isOperationalEvent(type: EventType): boolean {
   return OPERATIONAL_EVENT_TYPES.includes(type);
-}
-
-export interface FeedUrls {
-  readonly rss: string;
-  readonly atom: string;
-  readonly json: string;
-  readonly home: string;
 }
 
 /** `data` of article.* events: small, never the whole feed. */
@@ -58,8 +54,9 @@ export interface FeedEventData {
   readonly updated: readonly string[];
   readonly deleted: readonly string[];
   /**
-   * URLs of the feeds whose bytes changed (the WebSub topics to announce). Absent only in events recorded before the
-   * field existed, which announced every feed.
+   * Absolute URLs of every feed document whose bytes changed (or that was removed), sorted: current and archive
+   * documents, of the site and of every topic (the feed registry's paths, core/feeds.ts); the WebSub topics to
+   * announce. Absent only in events recorded before the field existed, which announced every feed.
    */
   readonly changedFeeds?: readonly string[];
 }

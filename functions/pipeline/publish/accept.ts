@@ -33,6 +33,7 @@ import {
   type Tombstone,
 } from '../../core/records.ts';
 import { toUtcIso } from '../../core/render/entries.ts';
+import { topicLabelOf } from './collections.ts';
 import type { SourceIndex } from './source-index.ts';
 import { type Fingerprint, readSource } from './sources.ts';
 import { IO_CONCURRENCY } from './state.ts';
@@ -43,6 +44,8 @@ export interface CollectionDelta {
   readonly id: string;
   readonly before: SortKey | null;
   readonly after: ArchiveEntry | null;
+  /** A topic's name as the article now writes it (topic collections only, when the article is a member). */
+  readonly label?: string;
 }
 
 export interface RejectedSource {
@@ -129,6 +132,7 @@ export function archiveEntryOf(record: LiveRecord | (RecordImage & { state: 'liv
     authors: article.authors,
     updated: record.updated,
     contentHash: record.contentHash,
+    ...(record.entryId === undefined ? {} : { entryId: record.entryId }),
   };
 }
 
@@ -156,7 +160,14 @@ export function deltasBetween(before: RecordImage | null, after: ArticleRecord |
     if (from === null && to === null) continue;
     if (from !== null && to !== null && sameEntry(archiveEntryOf(from), to)) continue;
     const id = (to ?? from)?.id as string;
-    deltas.push({ collection, id, before: from === null ? null : { published: from.published, id }, after: to });
+    const label = now === null || to === null ? null : topicLabelOf(collection, now.article);
+    deltas.push({
+      collection,
+      id,
+      before: from === null ? null : { published: from.published, id },
+      after: to,
+      ...(label === null ? {} : { label }),
+    });
   }
   return deltas;
 }
