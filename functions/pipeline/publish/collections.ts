@@ -444,18 +444,19 @@ export class Collections {
         const archived = entries.filter((entry) => !windowIds.has(entry.article.id));
         const stable = newer !== null && archived.length === entries.length;
         const feeds = renderArchiveFeeds(options.site, view, { number: page.number, older, newer }, archived, stable);
-        const files = [
+        const pageFiles = [
           renderArchivePage(options.site, { ...pageView, at: 'archive' }),
           ...(newer === null ? [renderArchivePage(options.site, { ...pageView, at: 'index' })] : []),
-          ...feeds,
         ];
-        const hash = sha256(files.map((file) => `${file.path}\n${file.cacheControl}\n${file.body}`).join('\n'));
-        if (!options.force && hash === page.rendered) return;
-        const hashes = Object.fromEntries(feeds.map((file) => [file.path, sha256(file.body)]));
-        // Files of a page that did change but came out identical are not written again.
-        for (const file of files) {
-          const known = page.feeds?.[file.path];
-          if (options.force || known === undefined || known !== hashes[file.path]) await put(file);
+        // The HTML by its hash as a whole (as published), each archive document by its own: a page whose documents
+        // changed while its list did not (an article left the feed window) rewrites only the documents.
+        const hash = sha256(pageFiles.map((file) => `${file.path}\n${file.body}`).join('\n'));
+        const hashes = Object.fromEntries(
+          feeds.map((file) => [file.path, sha256(`${file.cacheControl}\n${file.body}`)]),
+        );
+        if (options.force || hash !== page.rendered) for (const file of pageFiles) await put(file);
+        for (const file of feeds) {
+          if (options.force || page.feeds?.[file.path] !== hashes[file.path]) await put(file);
         }
         editor.setRendered(page.number, hash, hashes);
       });
