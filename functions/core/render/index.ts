@@ -19,6 +19,7 @@ import {
   type FeedFormatId,
   feedUrlSet,
 } from '../feeds.ts';
+import { NOT_FOUND_PAGE } from '../state-keys.ts';
 import { escapeHtml } from '../text.ts';
 import { cacheControlFor, contentTypeFor, SHORT_CACHE_CONTROL } from './content-types.ts';
 import { clean, type FeedItem, prepareFeedItems, sortNewestFirst } from './entries.ts';
@@ -181,6 +182,3 @@ export function renderArticlePage(site: Site, entry: FeedEntry, assets?: AssetCa
 export function renderNotFoundPage(site: Site): OutputFile {
   return outputFile(NOT_FOUND_PAGE, renderNotFoundHtml(site));
 }
-
-/** Path of the not-found page (the dev server and the CloudFront error response serve it with status 404). */
-export const NOT_FOUND_PAGE = '404.html';
