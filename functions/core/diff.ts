@@ -2,6 +2,15 @@
 import { createHash } from 'node:crypto';
 import type { ArticleEventData, FeedUrls, WebhookEvent } from './events.ts';
 import type { RecordImage } from './records.ts';
+import { topicFilterTerm, topicKindOf } from './topics.ts';
+
+/** The topics of a record in the filter language (its topic collections), sorted. */
+function topicsOfRecord(record: RecordImage & { state: 'live' }): string[] {
+  return record.collections
+    .filter((id) => topicKindOf(id) !== null)
+    .map(topicFilterTerm)
+    .sort();
+}
 
 /**
  * Stable event id from (type, subject, content hash, version): a retried or continued run that announces the same
@@ -21,8 +30,14 @@ export interface EventContext {
   readonly movedFrom?: FeedUrls;
 }
 
-function articleData(record: RecordImage & { state: 'live' }, context: EventContext): ArticleEventData {
+function articleData(
+  record: RecordImage & { state: 'live' },
+  context: EventContext,
+  before?: RecordImage & { state: 'live' },
+): ArticleEventData {
   const { article } = record;
+  const topics = topicsOfRecord(record);
+  const left = before === undefined ? [] : topicsOfRecord(before).filter((term) => !topics.includes(term));
   return {
     id: record.id,
     title: article.title,
@@ -34,6 +49,8 @@ function articleData(record: RecordImage & { state: 'live' }, context: EventCont
     category: article.category,
     version: record.version,
     feeds: context.feeds,
+    topics,
+    ...(left.length === 0 ? {} : { leftTopics: left }),
   };
 }
 
@@ -58,7 +75,7 @@ export function changeEvent(
       id: eventId(type, after.id, after.contentHash, after.version),
       type,
       timestamp: context.timestamp,
-      data: articleData(after, context),
+      data: articleData(after, context, wasLive ? before : undefined),
     };
   }
   if (!wasLive) return null;

@@ -39,6 +39,10 @@ export interface ArticleEventData {
   readonly category: string | null;
   /** The article's version: 1 when first published, +1 at every announced change, kept across delete and restore. */
   readonly version: number;
+  /** The topics the article is in (`tag:markets`, `category:politics`, `author:ana-lima`), sorted. */
+  readonly topics?: readonly string[];
+  /** For `article.updated`: the topics the change took the article out of (absent when none). */
+  readonly leftTopics?: readonly string[];
   readonly feeds: FeedUrls;
 }
 

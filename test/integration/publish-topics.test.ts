@@ -8,7 +8,13 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topicSlug } from '../../functions/core/topics.ts';
+import { FsStore } from '../../functions/adapters/fs-store.ts';
+import { createHttpSender } from '../../functions/adapters/http-sender.ts';
+import { systemClock } from '../../functions/core/ports.ts';
+import { parseTopicFilter, topicFilterTerm, topicSlug } from '../../functions/core/topics.ts';
+import { attemptDelivery, type DeliveryDeps } from '../../functions/pipeline/deliver.ts';
+import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
+import { startReceiver } from '../helpers/receiver.ts';
 import { Workspace } from '../helpers/workspace.ts';
 import { type JsonFeed, jsonFeedProblems, type ParsedFeed, parseManyWithFeedparser } from '../interop/check-feeds.ts';
 
@@ -236,5 +242,59 @@ describe('topic collections and complete history', () => {
     expect(feedUpdated?.type === 'feed.updated' && feedUpdated.data.changedFeeds).toContain(
       `${URL_BASE}tags/only-once/feed.xml`,
     );
+  }, 60_000);
+
+  it('a topic subscriber receives exactly the events of its topic, and the update that takes an article out of it', async () => {
+    const topicHooks = await startReceiver();
+    const allHooks = await startReceiver();
+    try {
+      const subscribers = new SubscriberRepository(new FsStore(ws.stateDir));
+      const topics = parseTopicFilter('tag:Climate').map(topicFilterTerm);
+      expect(topics).toEqual(['tag:climate']);
+      const climate = await subscribers.add(topicHooks.url, { topics, allowPrivateTargets: true, now: ws.clock.now() });
+      const all = await subscribers.add(allHooks.url, { allowPrivateTargets: true, now: ws.clock.now(), force: true });
+      topicHooks.secrets = [climate.secrets[0]?.secret ?? ''];
+      allHooks.secrets = [all.secrets[0]?.secret ?? ''];
+      const deps: DeliveryDeps = {
+        subscribers,
+        sender: createHttpSender({ allowPrivateTargets: true, timeoutMs: 5_000, userAgent: 'wirefeed/test' }),
+        clock: systemClock,
+        schedule: [1],
+        random: () => 0.5,
+      };
+      const step = async (): Promise<void> => {
+        ws.clock.advance(3_600_000);
+        ws.queue.jobs.splice(0);
+        await ws.publish();
+        for (const job of ws.queue.jobs) expect((await attemptDelivery(job, deps)).kind).toBe('delivered');
+      };
+      const seen = (receiver: typeof topicHooks) =>
+        receiver.requests.splice(0).map((request) => {
+          const body = JSON.parse(request.body) as { type: string; data: { id?: string; leftTopics?: string[] } };
+          return `${body.type}${body.data.id === undefined ? '' : ` ${body.data.id}`}${body.data.leftTopics ? ` left ${body.data.leftTopics}` : ''}`;
+        });
+      const story = (tags: string[], body: string) =>
+        `---\ntitle: "Heat record"\ndate: "2026-01-10T00:00:00Z"\ntags: ${JSON.stringify(tags)}\n---\n\n${body}\n`;
+
+      await ws.write('heat.md', story(['Climate', 'Europe'], 'Hottest day.'));
+      await ws.write('chips.md', '---\ntitle: "Chips"\ndate: "2026-01-10T01:00:00Z"\ntags: ["Tech"]\n---\n\nSmall.\n');
+      await step();
+      expect(seen(topicHooks)).toEqual(['article.published heat', 'feed.updated']);
+      expect(seen(allHooks)).toEqual(['article.published chips', 'article.published heat', 'feed.updated']);
+
+      // Leaving the topic: the subscriber gets that update (naming the topic it left), then nothing more of it.
+      await ws.write('heat.md', story(['Europe'], 'Hottest day.'));
+      await step();
+      expect(seen(topicHooks)).toEqual(['article.updated heat left tag:climate', 'feed.updated']);
+      expect(seen(allHooks)).toEqual(['article.updated heat left tag:climate', 'feed.updated']);
+
+      await ws.write('heat.md', story(['Europe'], 'Hottest day on record.'));
+      await step();
+      expect(seen(topicHooks)).toEqual([]);
+      expect(seen(allHooks)).toEqual(['article.updated heat', 'feed.updated']);
+    } finally {
+      await topicHooks.close();
+      await allHooks.close();
+    }
   }, 60_000);
 });
