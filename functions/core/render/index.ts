@@ -113,9 +113,16 @@ export function renderFeeds(
   site: Site,
   entries: readonly FeedEntry[],
   assets?: AssetCatalog,
-  options: { readonly view?: CollectionView; readonly limit?: number; readonly older?: number | null } = {},
+  options: {
+    readonly view?: CollectionView;
+    readonly limit?: number;
+    readonly older?: number | null;
+    /** Item HTML by article id and content hash, shared by the collections rendered in one run. */
+    readonly cache?: Map<string, string>;
+  } = {},
 ): OutputFile[] {
-  const items = prepareFeedItems(site, sortNewestFirst(entries).slice(0, options.limit ?? site.itemLimit), assets);
+  const entriesShown = sortNewestFirst(entries).slice(0, options.limit ?? site.itemLimit);
+  const items = prepareFeedItems(site, entriesShown, assets, options.cache);
   const view = options.view ?? siteCollectionView(site);
   return feedFiles(site, view, { number: null, older: options.older ?? null, newer: null }, items);
 }

@@ -173,6 +173,8 @@ export class Collections {
   readonly #stored = new Map<string, string>();
   /** A topic's name as its newest delta wrote it, per collection. */
   readonly #labels = new Map<string, string | null>();
+  /** Item HTML of the current documents, by article id and content hash (one article is in several windows). */
+  readonly #itemHtml = new Map<string, string>();
   /** `window.json` per collection as read or last written (null: none). */
   readonly #windowFiles = new Map<string, StoredWindow | null>();
   /** The window's keys as last stored, per collection (to find the pages whose archive documents it changed). */
@@ -512,6 +514,7 @@ export class Collections {
       view: viewOf(options.site, id, this.#labels.get(id) ?? null),
       limit: windowSizeOf(options.site, id),
       older: editor.pages.at(-1)?.number ?? null,
+      cache: this.#itemHtml,
     });
     const hashes = Object.fromEntries(files.map((file) => [file.path, sha256(file.body)]));
     for (const file of files) {
