@@ -558,19 +558,6 @@ export class Collections {
     return removed.sort();
   }
 
-  /** sha256 of each feed file as last rendered (before this run renders), by output path, over `ids`. */
-  async feedFiles(ids: readonly string[]): Promise<Record<string, string>> {
-    const files: Record<string, string> = {};
-    for (const id of [...ids].sort()) Object.assign(files, await this.#storedFeeds(id));
-    return files;
-  }
-
-  async #storedFeeds(id: string): Promise<Readonly<Record<string, string>>> {
-    const key = windowKey(id);
-    const stored = await readState(this.#state, key, (value) => parseWindow(this.#state, key, value), 'feed window');
-    return stored?.value.feeds ?? {};
-  }
-
   /** Deletes page versions no directory names any more (left by edits and by interrupted checkpoints). */
   async collectGarbage(ids: readonly string[]): Promise<number> {
     let removed = 0;
@@ -584,15 +571,6 @@ export class Collections {
     }
     return removed;
   }
-}
-
-/** One collection's feed files as one hash (path and hash of each file, in the order they were rendered). */
-function hashOfFeeds(feeds: Readonly<Record<string, string>>): string {
-  return sha256(
-    Object.entries(feeds)
-      .map(([path, hash]) => `${path}:${hash}`)
-      .join('\n'),
-  );
 }
 
 /** A live record as a feed entry. */
