@@ -107,8 +107,9 @@ function compose(index: number) {
   const author = `${w.pick(FIRST_NAMES)} ${w.pick(LAST_NAMES)}`;
   const category = w.pick(CATEGORIES);
   const tags = [w.pick(WORDS), w.pick(WORDS)];
-  // Dates spread over about a year so the Markdown corpus has a real newest-first order.
-  const date = new Date(Date.UTC(2024, 0, 1) + index * 3_600_000 + w.int(0, 3_599) * 1000).toISOString();
+  // Dates half an hour apart from 2014, so the Markdown corpus has a real newest-first order and even its
+  // 100,000-article size ends in the past (a future date would be a scheduled article, held back).
+  const date = new Date(Date.UTC(2014, 0, 1) + index * 1_800_000 + w.int(0, 1_799) * 1000).toISOString();
   return { headline, lead, keyPoints, blocks, author, category, tags, date };
 }
 

@@ -111,6 +111,42 @@ async function freshBuild(dirs: BuildDirs): Promise<ChildRun> {
   return runCliBuild(dirs, true);
 }
 
+/** Corpus sizes compared with Hugo besides the main one (full run only); the larger is built once each. */
+const HUGO_SIZES = [1_000, 40_000];
+
+/** Our full build and Hugo's on one Markdown corpus of `size` articles, interleaved; scratch removed after. */
+async function compareWithHugo(
+  ctx: BenchContext,
+  size: number,
+  rounds: number,
+): Promise<{ ratio: number; walls: string }> {
+  const root = join(ctx.workDir, `hugo-${size}`);
+  const dirs: BuildDirs = { content: join(root, 'content-md'), out: join(root, 'out'), state: join(root, 'state') };
+  const site = join(root, 'hugo-site');
+  ctx.log(`case 1: ${size} Markdown articles, ${rounds} round(s) against Hugo`);
+  try {
+    await writeCorpus(dirs.content, size, 'md');
+    await prepareHugoSite(site, size);
+    const times = await interleave(rounds, {
+      ours: async () => (await freshBuild(dirs)).wallMs,
+      hugo: async () => {
+        await rm(join(site, 'public'), { recursive: true, force: true });
+        await rm(join(site, 'resources'), { recursive: true, force: true });
+        const run = await runTimed('hugo', ['--quiet', '--source', site]);
+        assertOk(run, 'hugo');
+        return run.wallMs;
+      },
+    });
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    return {
+      ratio: pairedRatio(times.ours, times.hugo),
+      walls: `${seconds(median(times.ours))} / ${seconds(median(times.hugo))}`,
+    };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 export interface BuildCasesResult {
   readonly cases: CaseResult[];
   /** The built corpus, for the watch case (already published, so its first build is an unchanged one). */
@@ -232,6 +268,14 @@ export async function runBuildCases(ctx: BenchContext): Promise<BuildCasesResult
       },
     });
     const ratio = pairedRatio(peer.ours, peer.hugo);
+    await rm(join(site, 'public'), { recursive: true, force: true });
+    for (const size of HUGO_SIZES) {
+      const other = await compareWithHugo(ctx, size, size > n ? 1 : rounds);
+      case1.figures.push(
+        figure(`${size.toLocaleString('en-US')} Markdown articles: our time / Hugo time`, other.ratio, '×'),
+        figure(`${size.toLocaleString('en-US')} Markdown articles: our wall / Hugo wall (median)`, other.walls, ''),
+      );
+    }
     case1.figures.push(
       figure('Markdown corpus: our wall (median)', median(peer.ours) / 1000, 's'),
       figure('Markdown corpus: our peak RSS', ourMdRss.length > 0 ? median(ourMdRss) : null, 'MB'),
@@ -240,6 +284,7 @@ export async function runBuildCases(ctx: BenchContext): Promise<BuildCasesResult
     );
     case1.checks.unshift(check('our time / Hugo time (same Markdown corpus)', ratio, '×', 0.5));
     case1.notes.push(
+      `Also compared at ${HUGO_SIZES.map((s) => s.toLocaleString('en-US')).join(' and ')} Markdown articles (fresh corpora, same templates; ${rounds} interleaved rounds, one at sizes above the main corpus).`,
       `Peer measured in this run: ${hugoVersion}, a minimal site (list + single template, RSS limited to 50, taxonomy/sitemap pages off), all cores.`,
     );
   } else {

@@ -305,7 +305,7 @@ export async function runScaleCase(ctx: BenchContext): Promise<CaseResult> {
     check(`largest output file at ${n(sizes.large)}`, largest.bytes / 1024, 'KiB', 512),
   ];
   const notes = [
-    `Markdown corpus (bench/corpus.ts, dated an hour apart); the edited article is the newest one, so each edit rewrites its page, the open archive page, the front page and the three feeds (the costliest single edit).`,
+    `Markdown corpus (bench/corpus.ts, dated half an hour apart, all in the past); the edited article is the newest one, so each edit rewrites its page, the open archive page, the front page and the three feeds (the costliest single edit).`,
     `CLI edits are whole \`wirefeed build\` processes (start-up included) that reconcile every source against the source index; named-key edits are in-process publish() calls naming the edited key, as the watcher and the PublishFunction do. Ratios are medians of per-round ratios of interleaved runs.`,
     `Requests are every get/head/put/delete/list on the content, output and state stores (CountingStore, test/helpers/counting-store.ts); each maps to one S3 request on the S3 adapter.`,
     `Import: ${imported.detail}. A call stops at the first step boundary past its budget, so a call can overrun the budget by one step.`,

@@ -75,12 +75,14 @@ export async function runWatchCase(
     id: '3',
     title: `Watch mode, in-process dev server, ${ctx.articles} articles, ${edits} edits`,
     figures: [
-      figure('change → files written p95', percentile(endToEnd, 95), 'ms'),
       figure('rebuild only p50 (dev server log)', median(buildOnly), 'ms'),
       figure('rebuild only p95 (dev server log)', percentile(buildOnly, 95), 'ms'),
       figure('dev server start (unchanged build + listen)', startMs, 'ms'),
     ],
-    checks: [check('change → files written p50', p50, 'ms', 100)],
+    checks: [
+      check('change → files written p50', p50, 'ms', 100),
+      check('change → files written p95', percentile(endToEnd, 95), 'ms', 200),
+    ],
     notes: [
       'Latency is source mtime → newest mtime of the article page and the three feeds (the edits are in the feed window).',
       `Edits are ${SETTLE_MS} ms apart; the latency includes the watcher's batching and the dev server’s debounce (DEBOUNCE_MS in functions/cli/dev-command.ts); "rebuild only" is the build the server timed itself.`,

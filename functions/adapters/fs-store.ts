@@ -15,6 +15,7 @@ import {
   rmSync,
   type Stats,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describeSystemError, isSystemError, PreconditionFailedError, StoreError } from '../core/errors.ts';
@@ -56,7 +57,8 @@ const EMPTY = new Uint8Array();
 
 /**
  * An ObjectStore over a directory. Writes go to a temporary file renamed into place, so a reader
- * (or a crash) never sees half an object. ETags are quoted MD5 hex, as S3 gives for single-part
+ * (or a crash) never sees half an object — except a `createInPlace` write of a file that does not exist yet, which
+ * is one exclusive create and write (a full build creates tens of thousands of files; no reader waits on them). ETags are quoted MD5 hex, as S3 gives for single-part
  * uploads, so both adapters agree on "unchanged bytes". Content-Type is implied by the extension;
  * Cache-Control is not kept (the local server sets its own). Symbolic links are listed as unreadable and never
  * followed, so a link in a content folder cannot publish a file from elsewhere on the machine.
@@ -182,24 +184,39 @@ export class FsStore implements ObjectStore {
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
     const path = this.#path(key, 'put');
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    // Hashed only if a caller reads it: a build writing thousands of pages never does.
+    const result = {
+      get etag() {
+        return md5Etag(bytes);
+      },
+    };
+    const dir = dirname(path);
+    if (
+      options.createInPlace === true &&
+      options.ifMatch === undefined &&
+      options.ifNoneMatch === undefined &&
+      !options.confidential &&
+      this.#createInPlace(key, path, dir, bytes)
+    ) {
+      return result;
+    }
     const temp = this.#tempFor(path);
+    /** False once a rename consumed the temporary file: no unlink call left to make. */
+    let leftover = true;
     try {
-      const dir = dirname(path);
       this.#ensureDir(dir);
       if (options.confidential) this.#makePrivate(dir);
       // The mode is set at creation, so the secret is never readable by others, not even for a moment.
       writeFileSync(temp, bytes, options.confidential ? { mode: 0o600 } : undefined);
       if (options.ifNoneMatch === '*') this.#linkInPlace(temp, path, 'put', key);
       else if (options.ifMatch !== undefined) this.#replaceVersion(path, options.ifMatch, 'put', key, temp);
-      else renameSync(temp, path);
+      else {
+        renameSync(temp, path);
+        leftover = false;
+      }
       // The next list/head hashes the file again; it may change behind this instance's back.
       this.#etags.delete(path);
-      // Hashed only if a caller reads it: a build writing thousands of pages never does.
-      return {
-        get etag() {
-          return md5Etag(bytes);
-        },
-      };
+      return result;
     } catch (error) {
       if (error instanceof StoreError) throw error;
       // A directory removed behind our back (e.g. a wiped output root) must be made again.
@@ -207,10 +224,39 @@ export class FsStore implements ObjectStore {
       return this.#fail('put', key, error);
     } finally {
       // Best effort: when the directory itself cannot be made (a file stands in its way), neither can the temp file.
-      try {
-        rmSync(temp, { force: true });
-      } catch {}
+      if (leftover) {
+        try {
+          rmSync(temp, { force: true });
+        } catch {}
+      }
     }
+  }
+
+  /**
+   * Writes a file that does not exist yet straight to its name (exclusive create: one open, one write, one close,
+   * no temporary file, no rename). False when the file exists: the caller replaces it atomically.
+   */
+  #createInPlace(key: string, path: string, dir: string, bytes: Uint8Array): boolean {
+    let fd: number;
+    try {
+      this.#ensureDir(dir);
+      fd = openSync(path, 'wx');
+    } catch (error) {
+      if (isCode(error, 'EEXIST')) return false;
+      // A directory removed behind our back (e.g. a wiped output root) must be made again.
+      this.#dirs.clear();
+      if (isCode(error, 'ENOENT')) return false;
+      return this.#fail('put', key, error);
+    }
+    try {
+      writeSync(fd, bytes);
+    } catch (error) {
+      return this.#fail('put', key, error);
+    } finally {
+      closeSync(fd);
+    }
+    this.#etags.delete(path);
+    return true;
   }
 
   /** 0700 on the object's directory, also when an earlier version made it world-readable. */

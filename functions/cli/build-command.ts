@@ -94,6 +94,7 @@ export function describeResult(result: PublishResult, targets: BuildTargets, io:
   }
   for (const { file, reason } of result.rejected)
     lines.push(`  rejected           ${printable(`${targets.content}/${file}: ${reason}`)}`);
+  if (result.nextDue !== null) lines.push(`  next scheduled     ${result.nextDue}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -112,6 +113,7 @@ export const buildCommand: Command = async (argv, io) => {
         deleted: result.deleted,
         events: articleEvents(result),
         problems: result.problems,
+        nextDue: result.nextDue,
       })}\n`,
     );
   } else {

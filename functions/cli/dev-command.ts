@@ -120,14 +120,18 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
     return running;
   };
 
+  // A scheduled article is published by the first rebuild at or after its date: one timer, set after every build.
+  const wake = new WakeTimer(() => queue.wake());
   const build = async (request: RebuildRequest): Promise<void> => {
     const started = performance.now();
-    if (!request.full) io.stdout(`wirefeed: changed ${listKeys(request.keys)}\n`);
+    if (request.keys.length > 0) io.stdout(`wirefeed: changed ${listKeys(request.keys)}\n`);
+    else if (request.due && !request.full) io.stdout('wirefeed: a scheduled article falls due\n');
     try {
       const result = await runBuild(targets, io, request.full ? {} : { changed: request.keys });
       io.stdout(
         describeResult(result, targets, io).replace('\n', ` (${Math.round(performance.now() - started)} ms)\n`),
       );
+      wake.at(result.nextDue);
     } catch (error) {
       reportError(error, io, 'build failed');
     }
@@ -197,12 +201,39 @@ export async function startDev(argv: readonly string[], io: CliIo): Promise<DevS
     reconcile: () => queue.reconcile(),
     close: async () => {
       clearInterval(drainTimer);
+      wake.at(null);
       await watcher?.close();
       await queue.close();
       await delivering;
       await server.close();
     },
   };
+}
+
+/** setTimeout's longest delay (about 24.8 days); a later instant is reached by waking early and setting it again. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
+/** One pending wake-up at an instant (ISO 8601), replaced by every `at`. */
+export class WakeTimer {
+  readonly #wake: () => void;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(wake: () => void) {
+    this.#wake = wake;
+  }
+
+  /** Wakes at `instant` (at once when it has passed); null cancels. */
+  at(instant: string | null): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (instant === null) return;
+    const delay = Math.min(Math.max(0, Date.parse(instant) - Date.now()), LONGEST_TIMER_MS);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#wake();
+    }, delay);
+    this.#timer.unref();
+  }
 }
 
 /** The keys a build reads: site.json and the article sources. */

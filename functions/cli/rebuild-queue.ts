@@ -10,6 +10,8 @@ export interface RebuildRequest {
   readonly keys: readonly string[];
   /** Examine every source: at start, on demand, or when the watcher may have missed changes. */
   readonly full: boolean;
+  /** Asked for because a scheduled article falls due (publish finds which through its schedule). */
+  readonly due?: true;
 }
 
 interface Waiter {
@@ -23,6 +25,7 @@ export class RebuildQueue {
   readonly #debounceMs: number;
   #keys = new Set<string>();
   #full = false;
+  #due = false;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   /** How many rebuilds have started; a waiter waits for one numbered above the count it saw. */
@@ -46,6 +49,13 @@ export class RebuildQueue {
       this.#timer = undefined;
       this.#start();
     }, this.#debounceMs);
+  }
+
+  /** Runs a rebuild now (after the one running, if any) that examines what the schedule says is due. */
+  wake(): void {
+    if (this.#closed) return;
+    this.#due = true;
+    if (this.#timer === undefined) this.#start();
   }
 
   /** Runs a full rebuild now (after the one running, if any); resolves with it when it has finished. */
@@ -73,15 +83,21 @@ export class RebuildQueue {
     this.#timer = undefined;
     this.#keys.clear();
     this.#full = false;
+    this.#due = false;
     await this.#running;
   }
 
   #start(): void {
-    if (this.#running !== undefined || (this.#keys.size === 0 && !this.#full)) return;
-    const request: RebuildRequest = { keys: [...this.#keys].sort(), full: this.#full };
+    if (this.#running !== undefined || (this.#keys.size === 0 && !this.#full && !this.#due)) return;
+    const request: RebuildRequest = {
+      keys: [...this.#keys].sort(),
+      full: this.#full,
+      ...(this.#due ? { due: true as const } : {}),
+    };
     const number = ++this.#started;
     this.#keys = new Set();
     this.#full = false;
+    this.#due = false;
     this.#running = this.#run(request).then(() => {
       this.#running = undefined;
       const due = (waiter: Waiter) => waiter.after < number && waiter.matches(request);

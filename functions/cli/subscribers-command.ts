@@ -9,10 +9,11 @@ import { displayUrl, maskCredentials, printable, printableJson } from '../core/d
 import { UsageError, WirefeedError } from '../core/errors.ts';
 import {
   EVENT_TYPES,
-  type EventType,
+  EVENT_WILDCARDS,
+  type EventFilter,
   eventBody,
   type FeedUrls,
-  isEventType,
+  isEventFilter,
   OPERATIONAL_EVENT_TYPES,
   type WebhookEvent,
 } from '../core/events.ts';
@@ -51,7 +52,7 @@ const EVENTS_OPTION = {
   events: {
     type: 'string',
     value: 'TYPE,...',
-    description: `event types to receive (default all content events): ${[...CONTENT_EVENTS, ...OPERATIONAL_EVENT_TYPES].join(', ')}`,
+    description: `event types to receive (default all content events): ${[...CONTENT_EVENTS, ...EVENT_WILDCARDS, ...OPERATIONAL_EVENT_TYPES].join(', ')}`,
   },
 } as const;
 const TOPICS_OPTION = {
@@ -174,18 +175,20 @@ export const SUBSCRIBERS: CommandGroup = {
   } satisfies Record<string, CommandSpec>,
 };
 
-function parseEvents(value: string | undefined, command = 'subscribers add'): EventType[] | undefined {
+function parseEvents(value: string | undefined, command = 'subscribers add'): EventFilter[] | undefined {
   if (value === undefined) return undefined;
   const types = value
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
   for (const type of types) {
-    if (!isEventType(type)) {
-      throw new UsageError(`${command}: unknown event type "${type}"${didYouMean(type, EVENT_TYPES)}`);
+    if (!isEventFilter(type)) {
+      throw new UsageError(
+        `${command}: unknown event type "${type}"${didYouMean(type, [...EVENT_TYPES, ...EVENT_WILDCARDS])}`,
+      );
     }
   }
-  return types as EventType[];
+  return types as EventFilter[];
 }
 
 /** A subscriber as it may be shown after `add`: every secret masked, and any credentials in its URL. */

@@ -2,7 +2,7 @@
  * Subscribers, delivery jobs (webhooks and WebSub requests) and the ports delivery runs through: the queue, the job
  * ledger, the sender.
  */
-import type { EventType, WebhookEvent } from './events.ts';
+import type { EventFilter, WebhookEvent } from './events.ts';
 
 export interface SubscriberSecret {
   /** `whsec_` + base64 of 32 random bytes. */
@@ -22,10 +22,10 @@ export interface Subscriber {
   readonly id: string;
   readonly url: string;
   /**
-   * Event types this subscriber receives; empty means every content event. Operational events (`endpoint.disabled`)
-   * go only to subscribers that name them.
+   * Event types (or wildcards such as `article.*`) this subscriber receives; empty means every content event.
+   * Operational events (`endpoint.disabled`) go only to subscribers that name them.
    */
-  readonly events: readonly EventType[];
+  readonly events: readonly EventFilter[];
   /**
    * Topics this subscriber follows, in the filter language (`tag:markets`, `category:politics`, `author:ana-lima`);
    * absent or empty: every article. See `subscriberWants` (core/fan-out.ts).

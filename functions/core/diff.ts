@@ -1,6 +1,12 @@
 /** Change events from the difference between an article's state before and after a run. Pure. */
 import { createHash } from 'node:crypto';
-import type { ArticleEventData, FeedUrls, WebhookEvent } from './events.ts';
+import {
+  ARTICLE_FIELDS,
+  type ArticleEventData,
+  type ArticleField,
+  type FeedUrls,
+  type WebhookEvent,
+} from './events.ts';
 import type { RecordImage } from './records.ts';
 import { topicFilterTerm, topicKindOf } from './topics.ts';
 
@@ -30,11 +36,9 @@ export interface EventContext {
   readonly movedFrom?: FeedUrls;
 }
 
-function articleData(
-  record: RecordImage & { state: 'live' },
-  context: EventContext,
-  before?: RecordImage & { state: 'live' },
-): ArticleEventData {
+type LiveImage = RecordImage & { state: 'live' };
+
+function articleData(record: LiveImage, context: EventContext, before?: LiveImage): ArticleEventData {
   const { article } = record;
   const topics = topicsOfRecord(record);
   const left = before === undefined ? [] : topicsOfRecord(before).filter((term) => !topics.includes(term));
@@ -47,10 +51,42 @@ function articleData(
     updated: record.updated,
     authors: article.authors,
     category: article.category,
+    tags: article.tags ?? [],
     version: record.version,
     feeds: context.feeds,
     topics,
     ...(left.length === 0 ? {} : { leftTopics: left }),
+  };
+}
+
+/**
+ * The fields that differ between two versions, in ARTICLE_FIELDS order. A field is compared by its digest; an
+ * image journaled by an earlier release has none, and then only its headline fields can be compared.
+ */
+export function changedFields(before: LiveImage, after: LiveImage): ArticleField[] {
+  const headline: Partial<Record<ArticleField, unknown>> = {
+    title: before.article.title,
+    summary: before.article.summary,
+    authors: before.article.authors,
+    category: before.article.category,
+    ...(before.article.tags === undefined ? {} : { tags: before.article.tags }),
+  };
+  const afterHeadline: Partial<Record<ArticleField, unknown>> = { ...after.article };
+  return ARTICLE_FIELDS.filter((field) => {
+    const was = before.fields?.[field];
+    const now = after.fields?.[field];
+    if (was !== undefined && now !== undefined) return was !== now;
+    if (!(field in headline)) return false;
+    return JSON.stringify(headline[field]) !== JSON.stringify(afterHeadline[field]);
+  });
+}
+
+/** `changes` and `previous` of an `article.updated`. */
+function updateData(before: LiveImage, after: LiveImage): Pick<ArticleEventData, 'changes' | 'previous'> {
+  const changes = changedFields(before, after);
+  return {
+    changes,
+    ...(changes.includes('title') ? { previous: { title: before.article.title } } : {}),
   };
 }
 
@@ -75,7 +111,10 @@ export function changeEvent(
       id: eventId(type, after.id, after.contentHash, after.version),
       type,
       timestamp: context.timestamp,
-      data: articleData(after, context, wasLive ? before : undefined),
+      data: {
+        ...articleData(after, context, wasLive ? before : undefined),
+        ...(wasLive ? updateData(before, after) : {}),
+      },
     };
   }
   if (!wasLive) return null;

@@ -27,6 +27,41 @@ export function isOperationalEvent(type: EventType): boolean {
   return OPERATIONAL_EVENT_TYPES.includes(type);
 }
 
+/** Wildcards a subscriber's filter may name besides event types: `article.*` is every `article.` event. */
+export const EVENT_WILDCARDS = ['article.*'] as const;
+
+/** One entry of a subscriber's filter: an event type, or a wildcard over one group of them. */
+export type EventFilter = EventType | (typeof EVENT_WILDCARDS)[number];
+
+export function isEventFilter(value: string): value is EventFilter {
+  return isEventType(value) || (EVENT_WILDCARDS as readonly string[]).includes(value);
+}
+
+/** True when the filter entry takes events of `type` (a wildcard `group.*`: every type that starts `group.`). */
+export function filterMatches(filter: EventFilter, type: EventType): boolean {
+  return filter === type || (filter.endsWith('.*') && type.startsWith(filter.slice(0, -1)));
+}
+
+/**
+ * The article fields `article.updated` can name in `changes`, in this order. `published` and `updated` are the
+ * dates the source gives (a date the pipeline resolved itself never changes on an edit).
+ */
+export const ARTICLE_FIELDS = [
+  'title',
+  'summary',
+  'keyPoints',
+  'authors',
+  'category',
+  'tags',
+  'published',
+  'updated',
+  'body',
+  'image',
+  'canonicalUrl',
+  'lang',
+] as const;
+export type ArticleField = (typeof ARTICLE_FIELDS)[number];
+
 /** `data` of article.* events: small, never the whole feed. */
 export interface ArticleEventData {
   readonly id: string;
@@ -37,13 +72,21 @@ export interface ArticleEventData {
   readonly updated: string;
   readonly authors: readonly string[];
   readonly category: string | null;
-  /** The article's version: 1 when first published, +1 at every announced change, kept across delete and restore. */
+  readonly tags: readonly string[];
+  /**
+   * The article's version: 1 when first published, +1 at every announced change, kept across delete and restore.
+   * Events about one article are ordered by it (there is no order across articles).
+   */
   readonly version: number;
   /** The topics the article is in (`tag:markets`, `category:politics`, `author:ana-lima`), sorted. */
   readonly topics?: readonly string[];
   /** For `article.updated`: the topics the change took the article out of (absent when none). */
   readonly leftTopics?: readonly string[];
   readonly feeds: FeedUrls;
+  /** `article.updated` only: the fields whose content changed since the version before (ARTICLE_FIELDS order). */
+  readonly changes?: readonly ArticleField[];
+  /** `article.updated` only: what the previous version said, for the fields named here that changed. */
+  readonly previous?: { readonly title?: string };
 }
 
 /** `data` of feed.updated: which articles changed in the build, and which feed documents. */

@@ -1,7 +1,7 @@
 /** From change events to delivery jobs: one per (event, subscriber whose filter matches). */
 import { createHash } from 'node:crypto';
 import type { Subscriber, WebhookJob } from './delivery.ts';
-import { isOperationalEvent, type WebhookEvent } from './events.ts';
+import { filterMatches, isOperationalEvent, type WebhookEvent } from './events.ts';
 import { parseTopicFilter } from './topics.ts';
 
 /** A stable job id: the same (event, subscriber) always maps to the same job, so re-enqueueing is harmless. */
@@ -12,12 +12,13 @@ export function deliveryJobId(eventId: string, subscriberId: string): string {
 }
 
 /**
- * True when the subscriber's filter takes this event type: an empty filter means every content event; an operational
- * event (`endpoint.disabled`) only when named. The subscriber's status does not matter here: see `fanOut`.
+ * True when the subscriber's filter takes this event type: an empty filter means every content event; an entry is a
+ * type or a wildcard (`article.*`); an operational event (`endpoint.disabled`) only when named (no wildcard covers one). The subscriber's status does not matter here: see `fanOut`.
  */
 export function subscriberWants(subscriber: Subscriber, event: WebhookEvent): boolean {
-  if (isOperationalEvent(event.type)) return subscriber.events.includes(event.type);
-  if (subscriber.events.length > 0 && !subscriber.events.includes(event.type)) return false;
+  const named = subscriber.events.some((filter) => filterMatches(filter, event.type));
+  if (isOperationalEvent(event.type)) return named;
+  if (subscriber.events.length > 0 && !named) return false;
   return inTopics(subscriber.topics ?? [], event);
 }
 

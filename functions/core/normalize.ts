@@ -20,15 +20,7 @@ import { slugFromPath } from './normalize/slug.ts';
 import { escapeHtml, stripInvisible, stripXmlInvalid } from './text.ts';
 import { describeInvalidUtf8 } from './utf8.ts';
 
-/**
- * Version of what normalization produces from the same bytes. Bump it whenever the output for an unchanged source
- * can differ (a new field, a parser change): the pipeline then re-normalizes such sources silently — no events, no
- * `updated` change — instead of trusting articles it cached from an older normalizer.
- *
- * 2: Markdown through markdown-it (CommonMark + GFM) into the document model; `draft`, `image`, `assets`,
- * `canonicalUrl` and `lang`; Jekyll-style file names.
- */
-export const NORMALIZER_VERSION = '2';
+export { NORMALIZER_VERSION } from './normalize/version.ts';
 
 /** Largest accepted source file: 2 MiB of UTF-8. Larger files are rejected before any parsing. */
 export const MAX_ARTICLE_BYTES = 2 * 1024 * 1024;

@@ -19,6 +19,14 @@ export interface PutOptions extends WriteCondition {
    * in S3 the state bucket's policy is the boundary (it blocks public access and grants only the functions).
    */
   readonly confidential?: boolean;
+  /**
+   * When the object does not exist yet, the store may write it in place instead of atomically (a directory: no
+   * temporary file and rename): a reader may see it partial while it is written, and a crash mid-write can leave it
+   * partial. Only for objects nothing reads before the run that writes them is finished, and that the journal
+   * writes again after a crash (article pages, article records; docs/ARCHITECTURE.md, "Crash protocol").
+   * Replacing an existing object stays atomic. S3 ignores it (every PUT is atomic).
+   */
+  readonly createInPlace?: boolean;
 }
 
 export interface DeleteOptions {

@@ -5,6 +5,8 @@
  */
 import { type Article, articleUrlAt } from './article.ts';
 import { StateError } from './errors.ts';
+import { ARTICLE_FIELDS, type ArticleField } from './events.ts';
+import { sha256 } from './hash.ts';
 import { isSlug } from './normalize/slug.ts';
 
 /** Version of the record formats below; a record of another format is migrated or refused, never misread. */
@@ -52,10 +54,26 @@ export interface Tombstone extends RecordBase {
 export type ArticleRecord = LiveRecord | Tombstone;
 
 /** What an event says of an article besides its id and dates. */
-export type Headline = Pick<Article, 'title' | 'summary' | 'authors' | 'category'>;
+export type Headline = Pick<Article, 'title' | 'summary' | 'authors' | 'category' | 'tags'>;
 
-/** A record as the journal keeps it before a batch changes it: the article reduced to its headline. */
-export type RecordImage = (Omit<LiveRecord, 'article'> & { readonly article: Headline }) | Tombstone;
+/**
+ * A record as the journal keeps it before a batch changes it: the article reduced to its headline, and a short
+ * digest of each field `article.updated` can name (core/diff.ts compares them to say what changed). Both `tags`
+ * and `fields` may be absent from an image journaled by an earlier release.
+ */
+export type RecordImage =
+  | (Omit<LiveRecord, 'article'> & {
+      readonly article: Headline;
+      readonly fields?: Readonly<Partial<Record<ArticleField, string>>>;
+    })
+  | Tombstone;
+
+/** Digests of the fields an update can name, by field. */
+export function fieldDigests(article: Article): Record<ArticleField, string> {
+  const digests = {} as Record<ArticleField, string>;
+  for (const field of ARTICLE_FIELDS) digests[field] = sha256(JSON.stringify(article[field] ?? null)).slice(0, 16);
+  return digests;
+}
 
 /**
  * The feed entry id of a record: the one it was minted with, or for a record from before ids were kept, its article
@@ -68,8 +86,8 @@ export function entryIdOf(record: Pick<RecordBase, 'id' | 'entryId'>, legacyBase
 /** The journal's image of a record. */
 export function imageOf(record: ArticleRecord): RecordImage {
   if (record.state === 'deleted') return record;
-  const { title, summary, authors, category } = record.article;
-  return { ...record, article: { title, summary, authors, category } };
+  const { title, summary, authors, category, tags } = record.article;
+  return { ...record, article: { title, summary, authors, category, tags }, fields: fieldDigests(record.article) };
 }
 
 /** What the source index remembers of one source key. */
@@ -145,8 +163,21 @@ const ARTICLE_CHECKS: Readonly<Record<string, Checker>> = {
 };
 
 /**
+ * Article fields added after the first release of this record format, with the value an article written before them
+ * means: a record (or a feed window entry) of an earlier normalizer lacks them, and is read as if it had these, so
+ * an older shape never reaches the renderer while the upgrade re-normalizes it silently.
+ */
+const ARTICLE_DEFAULTS = { draft: false, image: null, assets: [], canonicalUrl: null, lang: null } as const;
+
+/** The article with the fields an earlier normalizer did not write filled in (see ARTICLE_DEFAULTS). */
+export function withArticleDefaults<A extends object>(article: A): A & Pick<Article, keyof typeof ARTICLE_DEFAULTS> {
+  return { ...ARTICLE_DEFAULTS, ...article } as A & Pick<Article, keyof typeof ARTICLE_DEFAULTS>;
+}
+
+/**
  * Parses and validates `records/<id>.json`. Unknown extra fields are kept (a newer normalizer may add article
- * fields); a missing or mistyped field is a StateError naming the key and the field.
+ * fields); fields an earlier normalizer did not write get their defaults; a missing or mistyped field is a
+ * StateError naming the key and the field.
  */
 export function parseArticleRecord(text: string, location: string, key: string): ArticleRecord {
   const value = parseJson(text, location, key, 'article record');
@@ -168,6 +199,7 @@ export function parseArticleRecord(text: string, location: string, key: string):
     article: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
   });
   if (live !== null) return fail(location, key, `article record has a missing or invalid "${live}"`);
+  record.article = withArticleDefaults(record.article as object);
   const articleField = badField(record.article as Record<string, unknown>, ARTICLE_CHECKS);
   if (articleField !== null) {
     return fail(location, key, `article record has a missing or invalid "article.${articleField}"`);

@@ -31,6 +31,9 @@ export const STATE_KEY = 'state.json';
 /** State store: the latest publish that failed (when, and why), for `wirefeed status`; written only on failure. */
 export const LAST_FAILURE_KEY = 'last-failure.json';
 
+/** State store: scheduled sources (a future `date`) and when each falls due; `state.json` keeps the earliest. */
+export const SCHEDULE_KEY = 'schedule.json';
+
 /** State store: one record per article id (live or tombstone). */
 export const RECORD_PREFIX = 'records/';
 export function recordKey(id: string): string {

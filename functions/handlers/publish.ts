@@ -8,12 +8,16 @@
  * Logs are Powertools JSON lines with the request id (`function_request_id`): one summary per call, and one line
  * per event handed out (`eventId`, the webhook-id the DeliveryFunction logs for each attempt of it), so a run can be
  * followed to the deliveries it caused. Metrics are EMF documents (telemetry.ts), published once per invocation.
+ *
+ * Cold start: module scope makes only the S3 client. The SQS client is made when a run first hands jobs out or
+ * continues itself, and the normalizer and renderers load when a run first needs them (pipeline/publish/engines.ts),
+ * so an invocation with nothing to publish pays for little more than the S3 client (bench case 6).
  */
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createS3Client, S3Store } from '../adapters/s3-store.ts';
-import { SqsPublishQueue } from '../adapters/sqs-publish-queue.ts';
-import { SqsQueue } from '../adapters/sqs-queue.ts';
+import type { SqsPublishQueue } from '../adapters/sqs-publish-queue.ts';
+import type { SqsQueue } from '../adapters/sqs-queue.ts';
+import type { DeliveryQueue } from '../core/delivery.ts';
 import { WriterBusyError } from '../core/errors.ts';
 import { systemClock } from '../core/ports.ts';
 import { changesOf, invocationDeadline, type PublishTrigger, parsePublishMessage } from '../core/publish-messages.ts';
@@ -26,15 +30,32 @@ import { createTelemetry, recordMetrics } from './telemetry.ts';
 const { logger, metrics } = createTelemetry(process.env, 'wirefeed-publish');
 const config = loadPublishConfig(process.env);
 const s3 = createS3Client(process.env);
-const sqs = new SQSClient({});
+
+let queues: Promise<{ readonly delivery: SqsQueue; readonly publish: SqsPublishQueue }> | undefined;
+/** The DeliveryQueue and the PublishQueue, made on first use with one SQS client. */
+function sqsQueues(): Promise<{ readonly delivery: SqsQueue; readonly publish: SqsPublishQueue }> {
+  queues ??= Promise.all([
+    import('@aws-sdk/client-sqs'),
+    import('../adapters/sqs-queue.ts'),
+    import('../adapters/sqs-publish-queue.ts'),
+  ]).then(([{ SQSClient }, { SqsQueue }, { SqsPublishQueue }]) => {
+    const client = new SQSClient({});
+    return {
+      delivery: new SqsQueue({ client, queueUrl: config.deliveryQueueUrl }),
+      publish: new SqsPublishQueue({ client, queueUrl: config.publishQueueUrl }),
+    };
+  });
+  return queues;
+}
+const deliveryQueue: DeliveryQueue = { enqueue: async (jobs) => (await sqsQueues()).delivery.enqueue(jobs) };
+
 const ports: PublishPorts = {
   content: new S3Store({ client: s3, bucket: config.contentBucket }),
   output: new S3Store({ client: s3, bucket: config.siteBucket }),
   state: new S3Store({ client: s3, bucket: config.stateBucket }),
-  queue: new SqsQueue({ client: sqs, queueUrl: config.deliveryQueueUrl }),
+  queue: deliveryQueue,
   clock: systemClock,
 };
-const publishQueue = new SqsPublishQueue({ client: sqs, queueUrl: config.publishQueueUrl });
 
 /** What the log says of a batch's messages: how many of each kind, and the first changed keys. */
 function describeTriggers(triggers: readonly PublishTrigger[]): Record<string, unknown> {
@@ -71,7 +92,7 @@ async function publishBatch(event: SQSEvent, context: Partial<Context> | undefin
       ...(deadline === undefined ? {} : { deadline }),
     });
     // Sent before the batch is acknowledged: if it fails, the batch comes back and its retry carries the run on.
-    if (result.status === 'incomplete') await publishQueue.continueRun(result.run);
+    if (result.status === 'incomplete') await (await sqsQueues()).publish.continueRun(result.run);
     const durationMs = Date.now() - started;
     logger.info(result.status === 'complete' ? 'published' : 'checkpointed, continuing', {
       ...trigger,

@@ -26,9 +26,9 @@ import type { WebhookEvent } from '../core/events.ts';
 import { siteFeedUrls } from '../core/feeds.ts';
 import { sha256 } from '../core/hash.ts';
 import { parseJsonBytes } from '../core/json.ts';
-import { NORMALIZER_VERSION } from '../core/normalize.ts';
+import { NORMALIZER_VERSION } from '../core/normalize/version.ts';
 import type { Clock, ObjectStore } from '../core/ports.ts';
-import { RENDER_VERSION } from '../core/render/index.ts';
+import { RENDER_VERSION } from '../core/render/version.ts';
 import type { RejectedSource } from './publish/accept.ts';
 import { Collections } from './publish/collections.ts';
 import type { StateProblem } from './publish/handoff.ts';
@@ -37,6 +37,7 @@ import { WriterLease } from './publish/lock.ts';
 import { hasLegacyState, migrateLegacyState } from './publish/migrate.ts';
 import { isEmptyPlan, type Plan, planRun } from './publish/plan.ts';
 import { type PublishProgress, RecordCache, Run, type RunTally } from './publish/run.ts';
+import { Schedule } from './publish/schedule.ts';
 import { SourceIndex } from './publish/source-index.ts';
 import { loadSite } from './site.ts';
 import { clearFailure, recordFailure } from './status.ts';
@@ -95,6 +96,11 @@ export interface PublishResult {
   readonly problems: readonly StateProblem[];
   /** Id of the run in progress when this call is `incomplete` (the next call continues it), else null. */
   readonly run: string | null;
+  /**
+   * When the earliest scheduled article (a future `date`) falls due, ISO 8601, or null: the first publish at or after
+   * that instant publishes it (the dev server and the AWS schedule call publish then).
+   */
+  readonly nextDue: string | null;
 }
 
 /** Changes to examine: the union of those queued while another run worked and this call's; undefined = all. */
@@ -186,7 +192,17 @@ async function publishRun(ports: PublishPorts, options: PublishOptions): Promise
 
   // A look without the lease: a run with nothing to do writes nothing, not even the lease.
   if (!legacy && head?.run == null && head?.later == null) {
-    plan = await planRun({ ...ports, index, head: head ?? emptyHead(), siteHash, changed: options.changed });
+    const looked = head ?? emptyHead();
+    const schedule = new Schedule(state, looked.nextDue);
+    plan = await planRun({
+      ...ports,
+      index,
+      head: looked,
+      siteHash,
+      changed: options.changed,
+      schedule,
+      now: clock.now(),
+    });
     if (isEmptyPlan(plan) && plan.refreshed.length === 0) {
       // Nothing to do is a success too: a failure recorded earlier is over (a finished run supersedes it by date).
       await clearFailure(state);
@@ -210,6 +226,7 @@ async function publishRun(ports: PublishPorts, options: PublishOptions): Promise
       plan = null;
       index = new SourceIndex(state);
     }
+    const schedule = new Schedule(state, head.nextDue);
     let changed: readonly string[] | undefined = options.changed;
     if (head.run !== null) {
       // This call's changes wait until the run in progress has finished.
@@ -227,7 +244,7 @@ async function publishRun(ports: PublishPorts, options: PublishOptions): Promise
     for (;;) {
       const fresh = head.run === null;
       if (head.run === null) {
-        plan ??= await planRun({ ...ports, index, head, siteHash, changed });
+        plan ??= await planRun({ ...ports, index, head, siteHash, changed, schedule, now: clock.now() });
         complete = plan.complete;
         for (const [key, entry] of plan.refreshed) index.set(key, entry);
         if (isEmptyPlan(plan) && head.adopted === null) {
@@ -245,6 +262,7 @@ async function publishRun(ports: PublishPorts, options: PublishOptions): Promise
           journal,
           head,
           index,
+          schedule,
           collections,
           records,
           lease,
@@ -319,5 +337,6 @@ function summarize(
     events: tally.events,
     problems: tally.problems,
     run: status === 'incomplete' ? (head.run?.id ?? null) : null,
+    nextDue: head.nextDue,
   };
 }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Subscriber, SubscriberHealth, SubscriberSecret } from '../core/delivery.ts';
 import { maskCredentials } from '../core/display.ts';
 import { UsageError, WirefeedError } from '../core/errors.ts';
-import { type EventType, isEventType } from '../core/events.ts';
+import { type EventFilter, isEventFilter } from '../core/events.ts';
 import { parseStoredJson } from '../core/json.ts';
 import type { ObjectStore } from '../core/ports.ts';
 import { formatSecret } from '../core/sign.ts';
@@ -115,7 +115,7 @@ export class SubscriberRepository {
   async add(
     url: string,
     options: {
-      events?: EventType[];
+      events?: EventFilter[];
       /** Topic filter terms, already validated (`parseTopicFilter`). */
       topics?: readonly string[];
       description?: string;
@@ -149,7 +149,7 @@ export class SubscriberRepository {
     id: string,
     changes: {
       url?: string;
-      events?: EventType[];
+      events?: EventFilter[];
       description?: string;
       allowPrivateTargets: boolean;
       force?: boolean;
@@ -289,9 +289,9 @@ export class SubscriberRepository {
   }
 }
 
-function checkEvents(events: readonly EventType[]): EventType[] {
+function checkEvents(events: readonly EventFilter[]): EventFilter[] {
   for (const type of events) {
-    if (!isEventType(type)) throw new UsageError(`unknown event type: ${type}`);
+    if (!isEventFilter(type)) throw new UsageError(`unknown event type: ${type}`);
   }
   return [...new Set(events)];
 }

@@ -12,6 +12,8 @@ export interface StoreCounts {
 /** Passes every call through to `inner` and counts them by operation, failed calls included. */
 export class CountingStore implements ObjectStore {
   readonly counts: StoreCounts = { get: 0, head: 0, put: 0, delete: 0, list: 0 };
+  /** The keys read with `get` and the prefixes listed, in call order. */
+  readonly seen: { readonly get: string[]; readonly list: string[] } = { get: [], list: [] };
   readonly #inner: ObjectStore;
 
   constructor(inner: ObjectStore) {
@@ -28,10 +30,13 @@ export class CountingStore implements ObjectStore {
     this.counts.put = 0;
     this.counts.delete = 0;
     this.counts.list = 0;
+    this.seen.get.length = 0;
+    this.seen.list.length = 0;
   }
 
   get(key: string): Promise<StoredObject | null> {
     this.counts.get += 1;
+    this.seen.get.push(key);
     return this.#inner.get(key);
   }
 
@@ -52,6 +57,7 @@ export class CountingStore implements ObjectStore {
 
   list(prefix: string): AsyncIterable<ObjectInfo> {
     this.counts.list += 1;
+    this.seen.list.push(prefix);
     return this.#inner.list(prefix);
   }
 }

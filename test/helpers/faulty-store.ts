@@ -4,6 +4,8 @@ import type { DeleteOptions, ObjectInfo, ObjectStore, PutOptions, StoredObject }
 /** A write count shared by several FaultyStores, so "the Nth write" can span a whole build. */
 export interface WriteCounter {
   writes: number;
+  /** Keys whose in-place create a `tear` store left half written. */
+  readonly torn?: string[];
 }
 
 /**
@@ -17,8 +19,18 @@ export class FaultyStore implements ObjectStore {
   readonly #failOnWrite: number;
   readonly #sticky: boolean;
 
-  constructor(inner: ObjectStore, options: { failOnWrite: number; sticky?: boolean; counter?: WriteCounter }) {
+  readonly #tear: boolean;
+
+  /**
+   * `tear`: a failing `createInPlace` put of an object that does not exist yet first leaves the first half of its
+   * bytes in the inner store, as a crash in the middle of an in-place create would.
+   */
+  constructor(
+    inner: ObjectStore,
+    options: { failOnWrite: number; sticky?: boolean; counter?: WriteCounter; tear?: boolean },
+  ) {
     this.#inner = inner;
+    this.#tear = options.tear ?? false;
     this.#counter = options.counter ?? { writes: 0 };
     this.#failOnWrite = options.failOnWrite;
     this.#sticky = options.sticky ?? false;
@@ -53,7 +65,16 @@ export class FaultyStore implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<{ readonly etag: string }> {
-    this.#checkWrite('PutObject', key);
+    try {
+      this.#checkWrite('PutObject', key);
+    } catch (error) {
+      if (this.#tear && options?.createInPlace === true && (await this.#inner.head(key)) === null) {
+        const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+        await this.#inner.put(key, bytes.subarray(0, Math.floor(bytes.byteLength / 2)), options);
+        this.#counter.torn?.push(key);
+      }
+      throw error;
+    }
     return this.#inner.put(key, body, options);
   }
 

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { checkEventBody } from './event-schema.ts';
 
 export type Reply =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string; delayMs?: number }
@@ -79,6 +80,8 @@ export async function startReceiver(
           // Not signed with this secret: recorded by its absence from verifiedBy.
         }
       });
+      // Every webhook wirefeed sends must match the schema it publishes.
+      if (webhookId !== '') checkEventBody(body);
       const n = receiver.requests.length + 1;
       const reply = receiver.reply({ n, webhookId, body });
       const status =

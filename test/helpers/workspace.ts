@@ -12,6 +12,7 @@ import {
 import type { Clock, ObjectStore } from '../../functions/core/ports.ts';
 import type { PublishResult } from '../../functions/pipeline/publish.ts';
 import { publish } from '../../functions/pipeline/publish.ts';
+import { checkEvent } from './event-schema.ts';
 
 export const TEST_SITE = {
   title: 'Test Wire',
@@ -50,6 +51,7 @@ export function webhookLetters(letters: readonly DeadLetter[]): (DeadLetter & { 
 export class RecordingQueue implements DeliveryQueue {
   readonly jobs: DeliveryJob[] = [];
   async enqueue(jobs: readonly DeliveryJob[]): Promise<void> {
+    for (const job of webhookJobs(jobs)) checkEvent(job.event);
     this.jobs.push(...jobs);
   }
 }
@@ -103,8 +105,10 @@ export class Workspace {
     };
   }
 
-  publish(overrides: { output?: ObjectStore; state?: ObjectStore } = {}): Promise<PublishResult> {
-    return publish(this.stores(overrides));
+  async publish(overrides: { output?: ObjectStore; state?: ObjectStore } = {}): Promise<PublishResult> {
+    const result = await publish(this.stores(overrides));
+    for (const event of result.events) checkEvent(event);
+    return result;
   }
 
   /** Every file under the output root, by relative path. */

@@ -357,6 +357,39 @@ describe('functions', () => {
     }
   });
 
+  it('keep the normalizer, the renderers and the SQS client out of what a PublishFunction cold start loads', () => {
+    const dir = join(synth.outdir, bundleDirOf(synth.stack.publishFunction));
+    /** The chunks a file imports statically (`import … from"./chunks/…"`) or on demand (`import("./chunks/…")`). */
+    const importsOf = (file: string, dynamic: boolean) => {
+      const text = readFileSync(join(dir, file), 'utf8');
+      const pattern = dynamic ? /import\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g : /from\s*["'](\.{1,2}\/[^"']+)["']/g;
+      return [...text.matchAll(pattern)].map((m) => join(file, '..', m[1] as string));
+    };
+    const closure = (roots: string[]) => {
+      const seen = new Set<string>();
+      const todo = [...roots];
+      for (let file = todo.pop(); file !== undefined; file = todo.pop()) {
+        if (seen.has(file)) continue;
+        seen.add(file);
+        todo.push(...importsOf(file, false));
+      }
+      return seen;
+    };
+    const eager = closure(['index.mjs']);
+    const lazy = new Set(
+      [...closure([...eager].flatMap((file) => importsOf(file, true)))].filter((f) => !eager.has(f)),
+    );
+    const text = (files: Set<string>) => [...files].map((file) => readFileSync(join(dir, file), 'utf8')).join('\n');
+    // One marker each: the JSON Feed renderer, the normalizer's unreadable-source error, the SQS JSON protocol.
+    const markers = ['https://jsonfeed.org/version/1.1', 'cannot be read: ', 'AmazonSQS'];
+    const eagerText = text(eager);
+    const lazyText = text(lazy);
+    for (const marker of markers) {
+      expect(eagerText.includes(marker), marker).toBe(false);
+      expect(lazyText.includes(marker), marker).toBe(true);
+    }
+  });
+
   it('set exactly the environment each handler reads, and never the private-targets test flag', () => {
     const env = (fn: IConstruct) =>
       Object.keys(

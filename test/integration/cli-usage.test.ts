@@ -49,6 +49,10 @@ describe('usage errors (exit 2) and help (exit 0)', () => {
       'subscribers add: unknown event type "article.publish" (did you mean article.published?)',
     ],
     [
+      ['subscribers', 'add', 'https://hooks.example.com/', '--events', 'article*'],
+      'subscribers add: unknown event type "article*" (did you mean article.*?)',
+    ],
+    [
       ['deliveries', 'log', '--subscribr', 'sub_x'],
       'deliveries log: unknown option --subscribr (did you mean --subscriber?) (see wirefeed deliveries log --help)',
     ],

@@ -91,6 +91,7 @@ describe('wirefeed build', () => {
       'feed.json',
       'feed.xml',
       'index.html',
+      'webhooks/schema.json',
     ]);
 
     await ws.remove('bad.md');

@@ -229,3 +229,24 @@ describe('the full rebuild: at start and on demand', () => {
     }
   });
 });
+
+describe('the dev server and scheduled articles', () => {
+  it('publishes an article when its date comes, without a change or a keypress', async () => {
+    const server = await start('--no-watch');
+    // Far enough ahead that the rebuild which finds it ends first on any sane machine; if it did not, that rebuild
+    // publishes it itself and there is no wake-up to see.
+    const due = new Date(Date.now() + 3_000).toISOString();
+    await ws.write('embargo.md', markdownArticle('Embargoed', 'Released on time.', { date: due }));
+    const woken = server.rebuilt((request) => request.due === true);
+    await within(server.reconcile(), 'reconcile');
+    if (Date.now() < Date.parse(due)) {
+      expect((await fetch(`${server.url}articles/embargo.html`)).status).toBe(404);
+      expect(log.join('')).toContain(`next scheduled     ${due}`);
+      const request = await within(woken, 'the rebuild when the article falls due');
+      expect(request).toEqual({ keys: [], full: false, due: true });
+      expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(due));
+      expect(log.join('')).toContain('wirefeed: a scheduled article falls due');
+    }
+    await served(server, 'articles/embargo.html', 'Released on time.');
+  }, 30_000);
+});

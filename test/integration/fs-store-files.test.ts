@@ -1,5 +1,5 @@
 /** What the directory store leaves on disk: owner-only files for secrets, and errors in words when a file is in the way. */
-import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,6 +17,28 @@ afterEach(async () => {
 const mode = async (path: string) => (await stat(path)).mode & 0o777;
 
 describe('FsStore', () => {
+  it('creates a new file in place, and replaces an existing one by rename so a reader keeps the old bytes whole', async () => {
+    const store = new FsStore(dir);
+    await store.put('articles/a.html', 'first', { createInPlace: true });
+    const created = await stat(join(dir, 'articles', 'a.html'));
+    // A reader that opened the first version before the second was written.
+    const reader = await open(join(dir, 'articles', 'a.html'), 'r');
+    try {
+      await store.put('articles/a.html', 'second version', { createInPlace: true });
+      const replaced = await stat(join(dir, 'articles', 'a.html'));
+      expect(replaced.ino).not.toBe(created.ino);
+      expect((await reader.readFile()).toString()).toBe('first');
+    } finally {
+      await reader.close();
+    }
+    expect(await readFile(join(dir, 'articles', 'a.html'), 'utf8')).toBe('second version');
+    // A wiped directory is made again.
+    await rm(join(dir, 'articles'), { recursive: true });
+    await store.put('articles/b.html', 'again', { createInPlace: true });
+    expect(await readFile(join(dir, 'articles', 'b.html'), 'utf8')).toBe('again');
+    expect(await readdir(join(dir, 'articles'))).toEqual(['b.html']);
+  });
+
   it('writes a confidential object 0600 in a 0700 directory, tightening a directory an earlier version left open', async () => {
     await mkdir(join(dir, 'subscribers'), { mode: 0o755 });
     await chmod(join(dir, 'subscribers'), 0o755);

@@ -41,9 +41,9 @@ async function prepared(): Promise<Workspace> {
   return ws;
 }
 
-function publishWith(ws: Workspace, counter?: WriteCounter, failOnWrite = 0) {
+function publishWith(ws: Workspace, counter?: WriteCounter, failOnWrite = 0, tear = false) {
   const wrap = (dir: string) =>
-    counter === undefined ? new FsStore(dir) : new FaultyStore(new FsStore(dir), { failOnWrite, counter });
+    counter === undefined ? new FsStore(dir) : new FaultyStore(new FsStore(dir), { failOnWrite, counter, tear });
   const state = wrap(ws.stateDir);
   return publish({ ...ws.stores(), output: wrap(ws.outDir), state, queue: new OutboxQueue(state) });
 }
@@ -147,6 +147,30 @@ describe('publish survives a failure at any write', () => {
         await ws.dispose();
       }
     }
+  }, 120_000);
+
+  it('converges after a crash tears the page or record it was creating in place at write N, for every N', async () => {
+    const reference = await prepared();
+    const counter: WriteCounter = { writes: 0 };
+    await publishWith(reference, counter, Number.POSITIVE_INFINITY);
+    const totalWrites = counter.writes;
+    const expectedFiles = await reference.outputFiles();
+    const expectedEvents = await handedEventIds(reference);
+    await reference.dispose();
+    const torn: string[] = [];
+    for (let n = 1; n <= totalWrites; n++) {
+      const ws = await prepared();
+      try {
+        await expect(publishWith(ws, { writes: 0, torn }, n, true)).rejects.toBeInstanceOf(StoreError);
+        await publishWith(ws);
+        expect(await ws.outputFiles(), `after a tear on write ${n}`).toEqual(expectedFiles);
+        expect(await handedEventIds(ws), `after a tear on write ${n}`).toEqual(expectedEvents);
+      } finally {
+        await ws.dispose();
+      }
+    }
+    // The new article's record and page were each torn at their write.
+    expect(torn).toEqual(expect.arrayContaining(['records/a6.json', 'articles/a6.html']));
   }, 120_000);
 
   it('converges after the build process is killed before its Nth write, for N across the whole build', async () => {

@@ -13,7 +13,7 @@ import { CountingStore } from '../helpers/counting-store.ts';
 import { markdownArticle, readTree, TEST_SITE, Workspace, webhookJobs } from '../helpers/workspace.ts';
 
 const dated = (i: number) =>
-  `2026-01-01T${String(Math.floor(i / 60) % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00Z`;
+  `2025-12-31T${String(Math.floor(i / 60) % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00Z`;
 const name = (i: number) => `n${String(i).padStart(4, '0')}.md`;
 
 async function corpus(size: number): Promise<Workspace> {

@@ -45,8 +45,8 @@ const writes = () => s3.count('PutObject') + s3.count('DeleteObject') + s3.count
 
 describe('publishing to S3 (s3rver over HTTP, real SDK)', () => {
   it('publishes what the directory mode publishes, with content types and cache control', async () => {
-    await ws.write('alpha.md', markdownArticle('Alpha', 'First.', { date: '2026-02-01' }));
-    await ws.write('beta.md', markdownArticle('Beta', 'Second.', { date: '2026-02-02' }));
+    await ws.write('alpha.md', markdownArticle('Alpha', 'First.', { date: '2025-02-01' }));
+    await ws.write('beta.md', markdownArticle('Beta', 'Second.', { date: '2025-02-02' }));
     const { code, summary } = await build();
     expect(code).toBe(0);
     expect(summary.events.map((e) => `${e.type} ${e.id}`)).toEqual([
@@ -89,7 +89,7 @@ describe('publishing to S3 (s3rver over HTTP, real SDK)', () => {
   });
 
   it('announces add, edit, whitespace-only edit and delete exactly, writing only what changed', async () => {
-    await ws.write('gamma.md', markdownArticle('Gamma', 'Third.', { date: '2026-02-03' }));
+    await ws.write('gamma.md', markdownArticle('Gamma', 'Third.', { date: '2025-02-03' }));
     let r = await build();
     expect(r.summary.events.map((e) => `${e.type} ${e.id}`)).toEqual(['article.published gamma']);
     expect(r.summary.written.sort()).toEqual([
@@ -101,11 +101,11 @@ describe('publishing to S3 (s3rver over HTTP, real SDK)', () => {
       'index.html',
     ]);
 
-    await ws.write('alpha.md', markdownArticle('Alpha', 'First, corrected.', { date: '2026-02-01' }));
+    await ws.write('alpha.md', markdownArticle('Alpha', 'First, corrected.', { date: '2025-02-01' }));
     r = await build();
     expect(r.summary.events.map((e) => `${e.type} ${e.id}`)).toEqual(['article.updated alpha']);
 
-    await ws.write('alpha.md', markdownArticle('Alpha', '   First,   corrected.\n\n\n', { date: '2026-02-01' }));
+    await ws.write('alpha.md', markdownArticle('Alpha', '   First,   corrected.\n\n\n', { date: '2025-02-01' }));
     s3.resetCounts();
     r = await build();
     expect(r.summary.events).toEqual([]);

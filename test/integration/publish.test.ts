@@ -18,8 +18,8 @@ const eventsOf = (result: { events: readonly { type: string; data: object }[] })
 
 describe('publish to directories', () => {
   it('publishes every article into the three feeds, the index and one page each', async () => {
-    await ws.write('alpha.md', markdownArticle('Alpha', 'First body.', { date: '2026-01-02' }));
-    await ws.write('beta.md', markdownArticle('Beta', 'Second body.', { date: '2026-01-03' }));
+    await ws.write('alpha.md', markdownArticle('Alpha', 'First body.', { date: '2025-12-02' }));
+    await ws.write('beta.md', markdownArticle('Beta', 'Second body.', { date: '2025-12-03' }));
     const result = await ws.publish();
     expect(result.rejected).toEqual([]);
     expect(result.articles).toBe(2);
@@ -36,6 +36,7 @@ describe('publish to directories', () => {
       'feed.json',
       'feed.xml',
       'index.html',
+      'webhooks/schema.json',
     ]);
     expect(eventsOf(result)).toEqual(['article.published alpha', 'article.published beta', 'feed.updated']);
     const json = JSON.parse(files['feed.json'] ?? '{}') as { items: { id: string }[] };
@@ -103,7 +104,7 @@ describe('publish to directories', () => {
     const other = await Workspace.create();
     try {
       for (const target of [ws, other]) {
-        await target.write('alpha.md', markdownArticle('Alpha', 'Body.', { date: '2026-01-02' }));
+        await target.write('alpha.md', markdownArticle('Alpha', 'Body.', { date: '2025-12-02' }));
         await target.write('beta.txt', 'Beta headline\n\nA plain text body paragraph that is long enough to read.\n');
       }
       await ws.publish();
@@ -146,7 +147,7 @@ describe('publish to directories', () => {
     await ws.dispose();
     ws = await Workspace.create({ ...TEST_SITE, itemLimit: 3 });
     for (let i = 1; i <= 5; i++) {
-      await ws.write(`a${i}.md`, markdownArticle(`Article ${i}`, `Body ${i}.`, { date: `2026-01-0${i}` }));
+      await ws.write(`a${i}.md`, markdownArticle(`Article ${i}`, `Body ${i}.`, { date: `2025-12-0${i}` }));
     }
     await ws.publish();
     const files = await ws.outputFiles();
@@ -184,6 +185,7 @@ describe('publish to directories', () => {
       'feed.json',
       'feed.xml',
       'index.html',
+      'webhooks/schema.json',
     ]);
   });
 

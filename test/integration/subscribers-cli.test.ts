@@ -55,6 +55,7 @@ const event: WebhookEvent = {
     updated: '2024-05-01T00:00:00.000Z',
     authors: [],
     category: null,
+    tags: [],
     version: 1,
     feeds: { rss: '', atom: '', json: '', home: '' },
   },

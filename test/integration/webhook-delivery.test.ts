@@ -38,6 +38,7 @@ function articleEvent(n: number): WebhookEvent {
       updated: '2024-05-01T00:00:00.000Z',
       authors: ['Sumathi Bala'],
       category: 'Politics',
+      tags: [],
       version: 1,
       feeds: { ...feeds, atom: feeds.rss, json: feeds.rss, home: feeds.rss },
     },

@@ -17,6 +17,7 @@ const article = (id: string, type: 'article.published' | 'article.updated' | 'ar
     updated: '2024-05-01T00:00:00.000Z',
     authors: [],
     category: null,
+    tags: [],
     version: 1,
     feeds,
   },
@@ -32,6 +33,44 @@ const subscriber = (id: string, events: Subscriber['events'], status: Subscriber
 const now = new Date('2024-05-02T03:04:05.000Z');
 
 describe('fanOut', () => {
+  it('takes the wildcard article.* as every article event, never feed.updated or an operational event', () => {
+    const feed: WebhookEvent = {
+      id: 'evt_feed',
+      type: 'feed.updated',
+      timestamp: '2024-05-01T00:00:00.000Z',
+      data: { feeds, published: ['a'], updated: [], deleted: [] },
+    };
+    const disabled: WebhookEvent = {
+      id: 'evt_disabled',
+      type: 'endpoint.disabled',
+      timestamp: '2024-05-01T00:00:00.000Z',
+      data: {
+        subscriberId: 'sub_x',
+        url: 'https://x/',
+        reason: 'gone',
+        disabledAt: '2024-05-01T00:00:00.000Z',
+        consecutiveFailures: 1,
+        enableCommand: 'wirefeed subscribers enable sub_x',
+      },
+    };
+    const events = [
+      article('a', 'article.published'),
+      article('a', 'article.updated'),
+      article('a', 'article.deleted'),
+      feed,
+      disabled,
+    ];
+    const jobs = fanOut(events, [subscriber('sub_articles', ['article.*'])], now);
+    expect(jobs.map((j) => j.event.type)).toEqual(['article.published', 'article.updated', 'article.deleted']);
+    const both = fanOut(events, [subscriber('sub_ops', ['article.*', 'endpoint.disabled'])], now);
+    expect(both.map((j) => j.event.type)).toEqual([
+      'article.published',
+      'article.updated',
+      'article.deleted',
+      'endpoint.disabled',
+    ]);
+  });
+
   it('makes one job per event and matching subscriber, due now, with no attempts yet', () => {
     const events = [article('a', 'article.published'), article('b', 'article.deleted')];
     const subs = [subscriber('sub_all', []), subscriber('sub_pub', ['article.published'])];

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { WakeTimer } from '../../functions/cli/dev-command.ts';
 import { RebuildQueue, type RebuildRequest } from '../../functions/cli/rebuild-queue.ts';
 
 const DEBOUNCE = 20;
@@ -143,5 +144,51 @@ describe('RebuildQueue', () => {
     queue.add(['articles/c.md']);
     await vi.advanceTimersByTimeAsync(DEBOUNCE * 10);
     expect(requests).toHaveLength(1);
+  });
+  it('wakes for a scheduled article with a rebuild that names no key, after the one running', async () => {
+    const { requests, run, finish } = gatedRun();
+    const queue = new RebuildQueue(run, DEBOUNCE);
+    queue.wake();
+    expect(requests).toEqual([{ keys: [], full: false, due: true }]);
+    queue.add(['articles/a.md']);
+    queue.wake();
+    await vi.advanceTimersByTimeAsync(DEBOUNCE);
+    await finish();
+    expect(requests[1]).toEqual({ keys: ['articles/a.md'], full: false, due: true });
+    await finish();
+    await vi.advanceTimersByTimeAsync(DEBOUNCE * 10);
+    expect(requests).toHaveLength(2);
+  });
+});
+
+describe('WakeTimer', () => {
+  it('wakes once at the instant it was last given, at once for a past one, never after null', async () => {
+    vi.setSystemTime(Date.parse('2026-01-01T00:00:00Z'));
+    let woken = 0;
+    const timer = new WakeTimer(() => woken++);
+    timer.at('2026-01-01T00:00:10Z');
+    timer.at('2026-01-01T00:00:05Z');
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(woken).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(woken).toBe(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(woken).toBe(1);
+    timer.at('2025-12-31T00:00:00Z');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(woken).toBe(2);
+    timer.at('2026-01-01T01:00:00Z');
+    timer.at(null);
+    await vi.advanceTimersByTimeAsync(2 * 3_600_000);
+    expect(woken).toBe(2);
+  });
+
+  it('reaches an instant beyond setTimeout’s longest delay by waking early', async () => {
+    vi.setSystemTime(Date.parse('2026-01-01T00:00:00Z'));
+    let woken = 0;
+    const timer = new WakeTimer(() => woken++);
+    timer.at('2026-03-01T00:00:00Z');
+    await vi.advanceTimersByTimeAsync(2 ** 31 - 1);
+    expect(woken).toBe(1);
   });
 });

@@ -120,6 +120,7 @@ describe('the WebSub trigger', () => {
         updated: NOW.toISOString(),
         authors: [],
         category: null,
+        tags: [],
         version: 1,
         feeds: { rss, atom: `${SITE}/atom.xml`, json, home: `${SITE}/` },
       },

@@ -1,5 +1,6 @@
 /** Shared by every renderer: entry order, the item HTML, and text hygiene applied to every string we emit. */
 import { type AssetCatalog, articleUrl, type FeedEntry, type IndexEntry, type Site } from '../article.ts';
+import { timeOf } from '../iso-date.ts';
 import { escapeHtml, stripXmlInvalid } from '../text.ts';
 import { renderBlocksHtml } from './blocks.ts';
 import { type LeadMedia, leadMedia } from './media.ts';
@@ -11,16 +12,7 @@ import { type LeadMedia, leadMedia } from './media.ts';
  */
 export const EMPTY_FEED_UPDATED = '2000-01-01T00:00:00.000Z';
 
-function timeOf(iso: string): number {
-  const time = Date.parse(iso);
-  if (Number.isNaN(time)) throw new RangeError(`not an ISO 8601 date: ${JSON.stringify(iso)}`);
-  return time;
-}
-
-/** ISO 8601 in UTC with milliseconds, the one spelling every output uses. */
-export function toUtcIso(iso: string): string {
-  return new Date(timeOf(iso)).toISOString();
-}
+export { toUtcIso } from '../iso-date.ts';
 
 /**
  * Newest first by `published`, ties broken by id so the order never depends on input order.

@@ -40,17 +40,7 @@ export { EMPTY_FEED_UPDATED, sortNewestFirst } from './entries.ts';
 export { type ArchivePageView, archivePagePath, type CollectionView, siteCollectionView } from './html.ts';
 export { type LeadMedia, leadMedia } from './media.ts';
 
-/**
- * Version of the rendered output. Bump it whenever a renderer's output changes for the same articles and site: the
- * pipeline then re-renders every published file once, silently (no article event, no `updated` change).
- *
- * 2: bodies rendered from the document model (code, tables, images, footnotes…); lead images in the feeds;
- * page dates in the site's time zone.
- * 3: a paged archive (`archive/<n>.html`, the newest page also as `index.html`) instead of one index of everything.
- * 4: topic collections, RFC 5005 archive documents and JSON Feed paging, topic links, dark mode, link previews,
- * `404.html`.
- */
-export const RENDER_VERSION = '4';
+export { RENDER_VERSION } from './version.ts';
 
 /** The renderer of each registered feed format (core/feeds.ts); a format without one does not type-check. */
 export const FEED_RENDERERS: Readonly<

@@ -11,7 +11,10 @@
  * - a deleted article leaves a tombstone that keeps its first-seen date and version, so a restored article keeps
  *   its place in the feeds and announces a new version;
  * - a record normalized by another NORMALIZER_VERSION whose source bytes did not change is re-normalized silently:
- *   same version, same `updated`, no event.
+ *   same version, same `updated`, no event;
+ * - a draft, or an article whose `date` is still to come, is held (publish/held.ts): it claims no id, so a published
+ *   article that becomes one is deleted (its tombstone keeps its first-seen date for when it comes back), and a
+ *   scheduled one is put on the schedule for the run at which it falls due.
  */
 
 import type { ArchiveEntry, SortKey } from '../../core/archive.ts';
@@ -20,7 +23,7 @@ import { mapLimit } from '../../core/concurrency.ts';
 import { changeEvent, type EventContext } from '../../core/diff.ts';
 import { InvalidArticleError, StateError } from '../../core/errors.ts';
 import type { WebhookEvent } from '../../core/events.ts';
-import { normalizeArticle } from '../../core/normalize.ts';
+import { toUtcIso } from '../../core/iso-date.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import {
   type ArticleRecord,
@@ -32,8 +35,10 @@ import {
   type SourceEntry,
   type Tombstone,
 } from '../../core/records.ts';
-import { toUtcIso } from '../../core/render/entries.ts';
 import { topicLabelOf } from './collections.ts';
+import { loadNormalizer } from './engines.ts';
+import { type Hold, heldReason } from './held.ts';
+import type { ScheduleChange } from './schedule.ts';
 import type { SourceIndex } from './source-index.ts';
 import { type Fingerprint, readSource } from './sources.ts';
 import { IO_CONCURRENCY } from './state.ts';
@@ -92,19 +97,26 @@ export interface BatchOutcome {
   readonly liveDelta: number;
   /** Records that could not be read; the sources touching them were left for a later run. */
   readonly problems: readonly { readonly key: string; readonly reason: string }[];
+  /** For every source key examined: when it falls due if it is scheduled, else null. */
+  readonly schedule: readonly ScheduleChange[];
 }
 
 type Claim =
   | { readonly kind: 'missing' }
   | { readonly kind: 'rejected'; readonly fingerprint: Fingerprint; readonly reason: string }
+  | { readonly kind: 'held'; readonly fingerprint: Fingerprint; readonly hold: Hold; readonly article: Article }
   | { readonly kind: 'claims'; readonly fingerprint: Fingerprint; readonly article: Article };
 
-async function claimOf(content: ObjectStore, key: string): Promise<Claim> {
+async function claimOf(content: ObjectStore, key: string, now: Date): Promise<Claim> {
   const read = await readSource(content, key);
   if (read.state === 'missing') return { kind: 'missing' };
   if (read.state === 'unreadable') return { kind: 'rejected', fingerprint: read.fingerprint, reason: read.reason };
+  const { normalizeArticle } = await loadNormalizer();
   try {
-    return { kind: 'claims', fingerprint: read.fingerprint, article: normalizeArticle(read.body, { path: key }) };
+    const article = normalizeArticle(read.body, { path: key });
+    const hold = heldReason(article, now);
+    if (hold !== null) return { kind: 'held', fingerprint: read.fingerprint, hold, article };
+    return { kind: 'claims', fingerprint: read.fingerprint, article };
   } catch (error) {
     if (error instanceof InvalidArticleError) {
       return { kind: 'rejected', fingerprint: read.fingerprint, reason: error.reason };
@@ -208,12 +220,13 @@ export async function acceptBatch(
   let toRead = [...new Set(keys)];
   while (toRead.length > 0) {
     await index.loadFor(toRead);
-    const read = await mapLimit(toRead, IO_CONCURRENCY, (key) => claimOf(context.content, key));
+    const now = new Date(context.now);
+    const read = await mapLimit(toRead, IO_CONCURRENCY, (key) => claimOf(context.content, key, now));
     toRead.forEach((key, i) => {
-      claims.set(key, read[i] as Claim);
+      const claim = grandfathered(read[i] as Claim, index.get(key));
+      claims.set(key, claim);
       const previous = index.get(key)?.id;
       if (previous != null) affected.add(previous);
-      const claim = read[i] as Claim;
       if (claim.kind === 'claims') affected.add(claim.article.id);
     });
     const unknown = [...affected].filter((id) => !records.has(id) && !blocked.has(id));
@@ -221,8 +234,10 @@ export async function acceptBatch(
       try {
         return await context.records.get(id);
       } catch (error) {
-        // One unreadable record holds back only the sources that touch its id.
         if (!(error instanceof StateError)) throw error;
+        // The interrupted batch created this record (it had none before): a crash tore its in-place create.
+        if (replay?.[id] === null) return null;
+        // One unreadable record holds back only the sources that touch its id.
         blocked.set(id, error);
         return null;
       }
@@ -297,13 +312,20 @@ export async function acceptBatch(
 
   const entries: [string, SourceEntry | null][] = [];
   const rejected: RejectedSource[] = [];
+  const schedule: ScheduleChange[] = [];
   for (const key of [...claims.keys()].sort(byKey)) {
     const claim = claims.get(key) as Claim;
+    schedule.push([key, claim.kind === 'held' ? claim.hold.due : null]);
     if (claim.kind === 'missing') {
       entries.push([key, null]);
       continue;
     }
     const { revision, etag } = claim.fingerprint;
+    if (claim.kind === 'held') {
+      // Claims nothing until it is published; its bytes are remembered so that an unchanged draft is not re-read.
+      entries.push([key, { revision, etag, id: null }]);
+      continue;
+    }
     if (claim.kind === 'rejected') {
       const previous = index.get(key)?.id ?? null;
       const keeps = previous !== null && owners.get(previous) === key;
@@ -321,7 +343,27 @@ export async function acceptBatch(
       rejected.push({ file: key, reason });
     }
   }
-  return { keys: [...claims.keys()].sort(byKey), before, index: entries, rejected, liveDelta, problems, ...out };
+  return {
+    keys: [...claims.keys()].sort(byKey),
+    before,
+    index: entries,
+    rejected,
+    liveDelta,
+    problems,
+    schedule,
+    ...out,
+  };
+}
+
+/**
+ * A held source whose bytes are those it was published from stays published: an upgrade (a new normalizer, a
+ * release-1 state adopted) re-reads every source, and what an earlier release published despite its `draft` or
+ * future `date` is not unpublished by the upgrade alone. Its next edit is held as usual.
+ */
+function grandfathered(claim: Claim, entry: SourceEntry | undefined): Claim {
+  if (claim.kind !== 'held' || entry === undefined || entry.error !== undefined) return claim;
+  if (entry.etag !== claim.fingerprint.etag || entry.id !== claim.article.id) return claim;
+  return { kind: 'claims', fingerprint: claim.fingerprint, article: claim.article };
 }
 
 /** True when the live record's owner still holds its id after this batch's reads. */

@@ -28,15 +28,8 @@ import { mapLimit } from '../../core/concurrency.ts';
 import { archiveFeedPath, currentFeedPath, FEED_FORMATS } from '../../core/feeds.ts';
 import { sha256 } from '../../core/hash.ts';
 import type { ObjectStore } from '../../core/ports.ts';
-import { entryIdOf, type LiveRecord } from '../../core/records.ts';
-import {
-  archivePagePath,
-  type CollectionView,
-  renderArchiveFeeds,
-  renderArchivePage,
-  renderFeeds,
-  siteCollectionView,
-} from '../../core/render/index.ts';
+import { entryIdOf, type LiveRecord, withArticleDefaults } from '../../core/records.ts';
+import { archivePagePath, type CollectionView, siteCollectionView } from '../../core/render/html.ts';
 import {
   COLLECTION_PREFIX,
   directoryKey,
@@ -46,6 +39,7 @@ import {
 } from '../../core/state-keys.ts';
 import { topicKindOf, topicSlug, topicsOf } from '../../core/topics.ts';
 import type { CollectionDelta, RecordSource } from './accept.ts';
+import { loadRenderers, type Renderers } from './engines.ts';
 import { IO_CONCURRENCY, invalidState, JSON_TYPE, readState } from './state.ts';
 
 /** Entries per sealed archive page (a page holds at most twice as many after a flood of backdated articles). */
@@ -382,6 +376,7 @@ export class Collections {
     readonly onWrite: (path: string) => void;
     readonly onDelete: (path: string) => void;
   }): Promise<RenderOutcome> {
+    const render = await loadRenderers();
     const written: string[] = [];
     const deleted: string[] = [];
     const put = async (file: OutputFile) => {
@@ -400,11 +395,11 @@ export class Collections {
         }
         continue;
       }
-      if (!(await this.#renderPages(id, editor, options, put))) {
+      if (!(await this.#renderPages(id, editor, { ...options, render }, put))) {
         await this.#storeDirectory(id, editor);
         return { written, deleted, complete: false };
       }
-      await this.#renderWindow(id, editor, options, put);
+      await this.#renderWindow(id, editor, { ...options, render }, put);
       await this.#storeDirectory(id, editor);
     }
     return { written, deleted, complete: true };
@@ -419,9 +414,11 @@ export class Collections {
       readonly force: boolean;
       readonly yieldNow: () => boolean;
       readonly entryIdBase: string;
+      readonly render: Renderers;
     },
     put: (file: OutputFile) => Promise<void>,
   ): Promise<boolean> {
+    const { renderArchiveFeeds, renderArchivePage } = options.render;
     const view = viewOf(options.site, id, this.#labels.get(id) ?? null);
     const pages = editor.pages;
     const windowIds = new Set(editor.directory().window.map((key) => key.id));
@@ -471,14 +468,18 @@ export class Collections {
   async #renderWindow(
     id: string,
     editor: ArchiveEditor,
-    options: { site: Site; records: RecordSource; entryIdBase: string; force: boolean },
+    options: { site: Site; records: RecordSource; entryIdBase: string; force: boolean; render: Renderers },
     put: (file: OutputFile) => Promise<void>,
   ): Promise<void> {
     const key = windowKey(id);
     const window = await this.#storedWindow(id);
     const stored = window === null ? null : { value: window };
     const keys = editor.directory().window;
-    const previous = stored?.value.entries ?? [];
+    // Entries stored by an earlier normalizer are read in this release's shape (core/records.ts).
+    const previous = (stored?.value.entries ?? []).map((entry) => ({
+      ...entry,
+      article: withArticleDefaults(entry.article),
+    }));
     const previousKeys: WindowKey[] = previous.map((entry) => ({
       id: entry.article.id,
       published: entry.published,
@@ -510,7 +511,7 @@ export class Collections {
     entries = entries.map((entry) =>
       entry.id === undefined ? { ...entry, id: entryIdOf({ id: entry.article.id }, options.entryIdBase) } : entry,
     );
-    const files = renderFeeds(options.site, entries, undefined, {
+    const files = options.render.renderFeeds(options.site, entries, undefined, {
       view: viewOf(options.site, id, this.#labels.get(id) ?? null),
       limit: windowSizeOf(options.site, id),
       older: editor.pages.at(-1)?.number ?? null,

@@ -23,6 +23,7 @@ import type { RecordImage, SourceEntry } from '../../core/records.ts';
 import { JOURNAL_PREFIX, journalKey, STATE_KEY } from '../../core/state-keys.ts';
 import type { LastRun } from '../../core/status.ts';
 import type { CollectionDelta } from './accept.ts';
+import type { ScheduleChange } from './schedule.ts';
 import { IO_CONCURRENCY, invalidState, JSON_TYPE, readState } from './state.ts';
 
 export const STATE_FORMAT = 2;
@@ -38,6 +39,8 @@ export interface BatchRecord {
   readonly deltas?: readonly CollectionDelta[];
   /** Change of the live-article count. */
   readonly articles?: number;
+  /** Schedule changes (publish/schedule.ts); dropped with `index` at a checkpoint. */
+  readonly schedule?: readonly ScheduleChange[];
 }
 
 export interface Intent {
@@ -108,6 +111,8 @@ export interface Head {
   articles: number;
   /** Files the collections publish (feeds, front pages, archive pages). */
   collectionFiles: number;
+  /** When the earliest scheduled source falls due (ISO 8601), or null: nothing is scheduled. */
+  nextDue: string | null;
   /** Changes that arrived while a run was in progress: source keys, or 'reconcile' for a full one. */
   later: string[] | 'reconcile' | null;
   /**
@@ -132,6 +137,7 @@ export function emptyHead(): Head {
     normalizer: '',
     articles: 0,
     collectionFiles: 0,
+    nextDue: null,
     later: null,
     adopted: null,
     run: null,
@@ -151,6 +157,11 @@ function parseHead(state: ObjectStore, value: unknown): Head {
     throw fail('state root has a missing or invalid "articles"');
   }
   if (typeof h.collectionFiles !== 'number') throw fail('state root has a missing or invalid "collectionFiles"');
+  // A root written before scheduling existed has no `nextDue`: nothing was scheduled.
+  h.nextDue ??= null;
+  if (h.nextDue !== null && (typeof h.nextDue !== 'string' || Number.isNaN(Date.parse(h.nextDue)))) {
+    throw fail('state root has an invalid "nextDue"');
+  }
   if (h.adopted !== null && !(typeof h.adopted === 'object' && Array.isArray(h.adopted?.events))) {
     throw fail('state root has an invalid "adopted"');
   }

@@ -15,10 +15,10 @@
 import type { Article, Block } from '../../core/article.ts';
 import { mapLimit } from '../../core/concurrency.ts';
 import { isEventType, type WebhookEvent } from '../../core/events.ts';
+import { toUtcIso } from '../../core/iso-date.ts';
 import { isSlug } from '../../core/normalize/slug.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import { type LiveRecord, RECORD_FORMAT } from '../../core/records.ts';
-import { toUtcIso } from '../../core/render/entries.ts';
 import { LEGACY_CACHE_PREFIX, MANIFEST_KEY, MARKER_KEY, WINDOW_KEY, windowKey } from '../../core/state-keys.ts';
 import { SITE_COLLECTION_ID } from './collections.ts';
 import type { StateProblem } from './handoff.ts';

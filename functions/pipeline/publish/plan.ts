@@ -2,14 +2,16 @@
  * Planning: what a new run must do, decided from reads only (no lease is taken for a run with nothing to do).
  * Without a change list it is a full reconcile (the content listing against the source index); with one, only the
  * named keys are examined. Either way a changed site, renderer or normalizer, or an output root that lost its
- * files, adds the work that brings every published file up to date.
+ * files, adds the work that brings every published file up to date; and scheduled sources whose instant has come are
+ * examined again, whatever the run was asked for.
  */
-import { NORMALIZER_VERSION } from '../../core/normalize.ts';
+import { NORMALIZER_VERSION } from '../../core/normalize/version.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import type { SourceEntry } from '../../core/records.ts';
-import { RENDER_VERSION } from '../../core/render/index.ts';
+import { RENDER_VERSION } from '../../core/render/version.ts';
 import { RECORD_PREFIX } from '../../core/state-keys.ts';
 import type { Head } from './journal.ts';
+import type { Schedule } from './schedule.ts';
 import type { SourceIndex } from './source-index.ts';
 import { isSourceKey, planReconcile } from './sources.ts';
 
@@ -42,6 +44,8 @@ export async function planRun(options: {
   readonly siteHash: string;
   /** Content keys to examine; undefined for a full reconcile. */
   readonly changed: readonly string[] | undefined;
+  readonly schedule: Schedule;
+  readonly now: Date;
 }): Promise<Plan> {
   const { head, index } = options;
   const sources = new Set<string>();
@@ -56,6 +60,7 @@ export async function planRun(options: {
   } else {
     for (const key of options.changed) if (isSourceKey(key)) sources.add(key);
   }
+  for (const key of await options.schedule.dueAt(options.now)) sources.add(key);
   const published = head.site !== '';
   // A changed site can change which topics every article belongs to (kinds turned on or off), so every source is
   // accepted again too; unchanged bytes keep that silent (accept.ts).

@@ -12,14 +12,16 @@ import type { WebhookEvent } from '../../core/events.ts';
 import { sha256 } from '../../core/hash.ts';
 import type { Clock, ObjectStore } from '../../core/ports.ts';
 import type { ArticleRecord } from '../../core/records.ts';
-import { renderArticlePage, renderNotFoundPage } from '../../core/render/index.ts';
 import { journalKey } from '../../core/state-keys.ts';
 import type { LastRun } from '../../core/status.ts';
 import { type AcceptContext, acceptBatch, type RecordSource, type RejectedSource } from './accept.ts';
 import { type Collections, collectionsOf, entryOf, type FeedHashes, SITE_COLLECTION_ID } from './collections.ts';
+import { loadRenderers } from './engines.ts';
 import { handOff, readSubscribers, type StateProblem } from './handoff.ts';
 import { batchCount, type Head, type Journal, type RunState } from './journal.ts';
 import type { WriterLease } from './lock.ts';
+import type { Schedule } from './schedule.ts';
+import { publishSiteFiles } from './site-files.ts';
 import type { SourceIndex } from './source-index.ts';
 import { IO_CONCURRENCY, JSON_TYPE, readRecord, readState, writeRecord } from './state.ts';
 
@@ -81,6 +83,7 @@ export interface RunContext {
   readonly journal: Journal;
   readonly head: Head;
   readonly index: SourceIndex;
+  readonly schedule: Schedule;
   readonly collections: Collections;
   readonly records: RecordCache;
   readonly lease: WriterLease;
@@ -146,6 +149,7 @@ export class Run {
       const index = record.index ?? [];
       await this.#c.index.loadFor(index.map(([key]) => key));
       for (const [key, entry] of index) this.#c.index.set(key, entry);
+      await this.#c.schedule.apply(record.schedule ?? []);
       await this.#c.collections.apply(record.deltas ?? []);
     }
   }
@@ -206,9 +210,10 @@ export class Run {
     const outcome = await acceptBatch(context, keys, replay?.before);
     this.#c.tally.problems.push(...outcome.problems);
     const count = replay?.count ?? items.length;
+    const schedule = await this.#c.schedule.differing(outcome.schedule);
     const effects =
       outcome.records.length + outcome.pages.length + outcome.removedPages.length + outcome.events.length > 0 ||
-      outcome.deltas.length > 0;
+      outcome.deltas.length + schedule.length > 0;
     if (replay === null && !effects) {
       // Nothing but fingerprints: no intent is needed, the index entries are only a cache.
       for (const [key, entry] of outcome.index) this.#c.index.set(key, entry);
@@ -225,9 +230,12 @@ export class Run {
       await writeRecord(this.#c.state, record);
       this.#c.records.remember(record.id, record);
     });
-    await mapLimit(outcome.pages, IO_CONCURRENCY, (record) =>
-      this.#write(renderArticlePage(this.#c.site, entryOf(record))),
-    );
+    if (outcome.pages.length > 0) {
+      const { renderArticlePage } = await loadRenderers();
+      await mapLimit(outcome.pages, IO_CONCURRENCY, (record) =>
+        this.#write(renderArticlePage(this.#c.site, entryOf(record))),
+      );
+    }
     await mapLimit(outcome.removedPages, IO_CONCURRENCY, async (id) => {
       const path = `articles/${id}.html`;
       await this.#c.output.delete(path);
@@ -235,11 +243,17 @@ export class Run {
     });
 
     for (const [key, entry] of outcome.index) this.#c.index.set(key, entry);
+    await this.#c.schedule.apply(schedule);
     await this.#c.collections.apply(outcome.deltas);
     for (const { file, reason } of outcome.rejected) this.#c.tally.rejected.set(file, reason);
     for (const key of outcome.keys)
       if (!outcome.rejected.some((r) => r.file === key)) this.#c.tally.rejected.delete(key);
-    run.batches.push({ events: outcome.events, index: outcome.index, deltas: outcome.deltas });
+    run.batches.push({
+      events: outcome.events,
+      index: outcome.index,
+      deltas: outcome.deltas,
+      ...(schedule.length === 0 ? {} : { schedule }),
+    });
     this.#c.head.articles += outcome.liveDelta;
     run.cursor += count;
     run.open = null;
@@ -254,6 +268,7 @@ export class Run {
   async #rerenderBatch(work: readonly string[]): Promise<void> {
     const run = this.#run;
     const items = takeBatch(work, run.cursor, 'r:');
+    const { renderArticlePage } = await loadRenderers();
     await mapLimit(items, IO_CONCURRENCY, async (item) => {
       const record = await readRecord(this.#c.state, item.slice(2));
       if (record?.state === 'live') await this.#write(renderArticlePage(this.#c.site, entryOf(record)));
@@ -262,7 +277,12 @@ export class Run {
   }
 
   async #write(file: OutputFile): Promise<void> {
-    await this.#c.output.put(file.path, file.body, { contentType: file.contentType, cacheControl: file.cacheControl });
+    // Article pages: a page a crash left partial belongs to a journaled batch, whose replay writes it again.
+    await this.#c.output.put(file.path, file.body, {
+      contentType: file.contentType,
+      cacheControl: file.cacheControl,
+      createInPlace: true,
+    });
     this.#c.tally.written.push(file.path);
   }
 
@@ -270,6 +290,7 @@ export class Run {
   async #checkpoint(): Promise<void> {
     const run = this.#run;
     await this.#c.index.flush();
+    this.#c.head.nextDue = await this.#c.schedule.flush();
     await this.#c.collections.flush();
     run.touched = [...new Set([...(run.touched ?? []), ...this.#c.collections.openIds()])].sort();
     run.batches = run.batches.map(({ events }) => ({ events }));
@@ -297,7 +318,11 @@ export class Run {
     this.#steps++;
     this.#c.onProgress?.({ phase: 'render', done: outcome.complete ? 1 : 0, total: 1 });
     if (!outcome.complete) return false;
-    if (run.forcePages || this.#c.head.site === '') await this.#write(renderNotFoundPage(this.#c.site));
+    this.#c.tally.written.push(...(await publishSiteFiles(this.#c.output)));
+    if (run.forcePages || this.#c.head.site === '') {
+      const { renderNotFoundPage } = await loadRenderers();
+      await this.#write(renderNotFoundPage(this.#c.site));
+    }
     const after = await collections.publishedHashes(Object.keys(before));
     const changed = Object.keys(before)
       .filter((path) => before[path] !== after[path])

@@ -51,6 +51,11 @@ export async function readRecord(state: ObjectStore, id: string): Promise<Articl
   return parseArticleRecord(textOf(object.body), state.location, key);
 }
 
+/**
+ * Writes one record. A new record is created in place: it is written only inside a journaled batch whose intent
+ * holds the id's pre-image (none), so a record a crash left partial is known to be this batch's and written again
+ * (accept.ts).
+ */
 export async function writeRecord(state: ObjectStore, record: ArticleRecord): Promise<void> {
-  await state.put(recordKey(record.id), serializeRecord(record), JSON_TYPE);
+  await state.put(recordKey(record.id), serializeRecord(record), { ...JSON_TYPE, createInPlace: true });
 }

@@ -1,0 +1,11 @@
+/**
+ * Version of what normalization produces from the same bytes. Bump it whenever the output for an unchanged source
+ * can differ (a new field, a parser change): the pipeline then re-normalizes such sources silently — no events, no
+ * `updated` change — instead of trusting articles it cached from an older normalizer.
+ *
+ * 2: Markdown through markdown-it (CommonMark + GFM) into the document model; `draft`, `image`, `assets`,
+ * `canonicalUrl` and `lang`; Jekyll-style file names.
+ *
+ * In its own module so a publish run can plan (compare versions) without loading the parsers.
+ */
+export const NORMALIZER_VERSION = '2';
