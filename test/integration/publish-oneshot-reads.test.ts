@@ -10,7 +10,7 @@ import { CountingStore } from '../helpers/counting-store.ts';
 import { markdownArticle, Workspace } from '../helpers/workspace.ts';
 
 const dated = (i: number) =>
-  `2026-01-01T${String(Math.floor(i / 60) % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00Z`;
+  `2025-12-01T${String(Math.floor(i / 60) % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00Z`;
 const name = (i: number) => `n${String(i).padStart(4, '0')}.md`;
 
 /** State reads of one reconcile after editing article `edited`, grouped by what they read. */

@@ -3,7 +3,7 @@
  * change, the changed fields and the previous title, tags, an `article.*` subscription, and the webhook schema
  * published with the site. (Every event here is also validated against that schema by the test helpers.)
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
@@ -14,7 +14,7 @@ import type { ArticleEventData, WebhookEvent } from '../../functions/core/events
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { CountingStore } from '../helpers/counting-store.ts';
 import { schemaViolation } from '../helpers/event-schema.ts';
-import { markdownArticle, Workspace, webhookJobs } from '../helpers/workspace.ts';
+import { markdownArticle, TEST_SITE, Workspace, webhookJobs } from '../helpers/workspace.ts';
 
 let ws: Workspace;
 beforeEach(async () => {
@@ -126,9 +126,10 @@ describe('the webhook schema on the site', () => {
     const output = new CountingStore(new FsStore(ws.outDir));
     const second = await ws.publish({ output });
     expect(second.written).not.toContain('webhooks/schema.json');
-    // A schema that differs from this release's (an older release's, or a damaged file) is replaced.
-    await ws.write('c.md', markdownArticle('C', 'Body.'));
+    // A schema that differs from this release's (an older release's, or a damaged file) is replaced by the next run
+    // that renders every page (a release bumps RENDER_VERSION; here a site.json change).
     await import('node:fs/promises').then((fs) => fs.writeFile(join(ws.outDir, 'webhooks/schema.json'), '{}'));
+    await writeFile(join(ws.contentDir, 'site.json'), JSON.stringify({ ...TEST_SITE, title: 'Renamed' }));
     expect((await ws.publish()).written).toContain('webhooks/schema.json');
     expect(await readFile(join(ws.outDir, 'webhooks/schema.json'), 'utf8')).toBe(text);
   });

@@ -318,8 +318,10 @@ export class Run {
     this.#steps++;
     this.#c.onProgress?.({ phase: 'render', done: outcome.complete ? 1 : 0, total: 1 });
     if (!outcome.complete) return false;
-    this.#c.tally.written.push(...(await publishSiteFiles(this.#c.output)));
+    // The fixed files and the 404 page only with a render of every page (first publish, a site.json or
+    // RENDER_VERSION change): a one-article edit stays within its request budget (docs/ARCHITECTURE.md).
     if (run.forcePages || this.#c.head.site === '') {
+      this.#c.tally.written.push(...(await publishSiteFiles(this.#c.output)));
       const { renderNotFoundPage } = await loadRenderers();
       await this.#write(renderNotFoundPage(this.#c.site));
     }

@@ -1,8 +1,9 @@
 /**
  * Files every site carries whatever its articles: today the webhook JSON Schema (`webhooks/schema.json`, from
  * core/event-schemas.ts), so integrators can fetch the contract from the site that sends them events. Each is
- * compared with what the output holds (its MD5 ETag) and written only when it differs, so an unchanged build still
- * writes nothing and a release that changes a schema republishes it on its first run.
+ * compared with what the output holds (its MD5 ETag) and written only when it differs, by the runs that render every
+ * page (the first publish, a site.json change, a RENDER_VERSION change), so an edit never pays for them: a release
+ * that changes a schema bumps RENDER_VERSION (core/render/version.ts) and republishes it on its first run.
  */
 import { createHash } from 'node:crypto';
 import type { OutputFile } from '../../core/article.ts';
