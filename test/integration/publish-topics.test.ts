@@ -274,10 +274,10 @@ describe('topic collections and complete history', () => {
           return `${body.type}${body.data.id === undefined ? '' : ` ${body.data.id}`}${body.data.leftTopics ? ` left ${body.data.leftTopics}` : ''}`;
         });
       const story = (tags: string[], body: string) =>
-        `---\ntitle: "Heat record"\ndate: "2026-01-10T00:00:00Z"\ntags: ${JSON.stringify(tags)}\n---\n\n${body}\n`;
+        `---\ntitle: "Heat record"\ndate: "2025-12-10T00:00:00Z"\ntags: ${JSON.stringify(tags)}\n---\n\n${body}\n`;
 
       await ws.write('heat.md', story(['Climate', 'Europe'], 'Hottest day.'));
-      await ws.write('chips.md', '---\ntitle: "Chips"\ndate: "2026-01-10T01:00:00Z"\ntags: ["Tech"]\n---\n\nSmall.\n');
+      await ws.write('chips.md', '---\ntitle: "Chips"\ndate: "2025-12-10T01:00:00Z"\ntags: ["Tech"]\n---\n\nSmall.\n');
       await step();
       expect(seen(topicHooks)).toEqual(['article.published heat', 'feed.updated']);
       expect(seen(allHooks)).toEqual(['article.published chips', 'article.published heat', 'feed.updated']);
