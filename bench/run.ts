@@ -20,6 +20,7 @@ import { runFeedRenderCase } from './cases/feed-render.ts';
 import { runNormalizeCase } from './cases/normalize-worst.ts';
 import { runS3CostCase } from './cases/s3-cost.ts';
 import { runScaleCase } from './cases/scale.ts';
+import { runTopicsCase } from './cases/topics.ts';
 import { runWatchCase } from './cases/watch.ts';
 import { runWebhookCase } from './cases/webhooks.ts';
 
@@ -206,6 +207,7 @@ async function main(): Promise<void> {
   if (wants('7')) await timed((ctx) => runNormalizeCase(ctx).then((r) => [r]), context('normalize'));
   if (wants('8')) await timed((ctx) => runS3CostCase(ctx).then((r) => [r]), context('s3-cost'));
   if (wants('9')) await timed((ctx) => runScaleCase(ctx).then((r) => [r]), context('scale'));
+  if (wants('10')) await timed((ctx) => runTopicsCase(ctx).then((r) => [r]), context('topics'));
 
   const results: BenchResults = {
     mode: quick ? 'quick' : 'full',

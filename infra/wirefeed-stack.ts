@@ -18,8 +18,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { rules } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { feedUrls, type Site } from '../functions/core/article.ts';
 import { ConfigError } from '../functions/core/errors.ts';
+import { FEED_FORMATS, siteFeedUrls } from '../functions/core/feeds.ts';
 import { PUBLISH_MESSAGE_GROUP, reconcileBody } from '../functions/core/publish-messages.ts';
 import { DEFAULT_SCHEDULE_MS, maxAttempts } from '../functions/core/retry-schedule.ts';
 import { SITE_KEY, SOURCE_PREFIX } from '../functions/core/state-keys.ts';
@@ -280,11 +280,11 @@ export class WirefeedStack extends Stack {
       },
     });
 
-    const feeds = feedUrls({ siteUrl: this.site.url } as Site);
+    const feeds = siteFeedUrls({ siteUrl: this.site.url });
     new CfnOutput(this, 'SiteUrl', { value: feeds.home, description: 'Home page of the published site' });
-    new CfnOutput(this, 'RssFeedUrl', { value: feeds.rss, description: 'RSS 2.0 feed' });
-    new CfnOutput(this, 'AtomFeedUrl', { value: feeds.atom, description: 'Atom 1.0 feed' });
-    new CfnOutput(this, 'JsonFeedUrl', { value: feeds.json, description: 'JSON Feed 1.1' });
+    for (const format of FEED_FORMATS) {
+      new CfnOutput(this, format.output.name, { value: feeds[format.id], description: format.output.description });
+    }
     new CfnOutput(this, 'ContentBucketName', {
       value: this.contentBucket.bucketName,
       description: 'Upload articles here under articles/ (aws s3 cp FILE s3://BUCKET/articles/)',

@@ -5,7 +5,8 @@
  */
 import { Feed } from 'feed';
 import type { FeedEntry } from '../../functions/core/article.ts';
-import { articleUrl, feedUrls } from '../../functions/core/article.ts';
+import { articleUrl } from '../../functions/core/article.ts';
+import { siteFeedUrls } from '../../functions/core/feeds.ts';
 import { normalizeArticle } from '../../functions/core/normalize.ts';
 import { renderContentHtml } from '../../functions/core/render/entries.ts';
 import { renderFeeds } from '../../functions/core/render/index.ts';
@@ -25,7 +26,7 @@ export async function runFeedRenderCase(ctx: BenchContext): Promise<CaseResult> 
   });
   // The direct path gets its item HTML rendered ahead of time: it measures `feed` alone.
   const prepared = entries.map((entry) => ({ entry, html: renderContentHtml(site, entry) }));
-  const urls = feedUrls(site);
+  const urls = siteFeedUrls(site);
 
   const direct = (): number => {
     const feed = new Feed({

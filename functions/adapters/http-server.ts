@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { resolve, sep } from 'node:path';
 import { cacheControlFor, contentTypeFor } from '../core/render/content-types.ts';
+import { NOT_FOUND_PAGE } from '../core/state-keys.ts';
 
 export interface ServeOptions {
   /** 0 picks a free port; the real one is returned. */
@@ -168,11 +169,17 @@ async function handle(
     return;
   }
   let key = keyFromTarget(req.url ?? '/');
-  let file = await readInsideRoot(rootReal, key);
+  let file = await readInsideRoot(rootReal, key).catch(async (error: unknown) => {
+    if (error instanceof RequestRefused && error.status === 404) return undefined;
+    throw error;
+  });
   if (file === null) {
     key = `${key}/index.html`;
-    file = await readInsideRoot(rootReal, key);
-    if (file === null) throw new RequestRefused(404, 'not found');
+    file = await readInsideRoot(rootReal, key).catch(() => undefined);
+  }
+  if (file === null || file === undefined) {
+    await notFound(rootReal, req, res);
+    return;
   }
   const etag = etagOf(file.body);
   const headers = {
@@ -195,6 +202,19 @@ async function handle(
   }
   res.writeHead(200, { ...headers, 'content-length': String(file.body.length) });
   res.end(req.method === 'HEAD' ? undefined : file.body);
+}
+
+/** Answers 404 with the site's not-found page when it has one (as CloudFront does), else a line of text. */
+async function notFound(rootReal: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const page = await readInsideRoot(rootReal, NOT_FOUND_PAGE).catch(() => null);
+  if (page === null) throw new RequestRefused(404, 'not found');
+  res.writeHead(404, {
+    'content-type': contentTypeFor(NOT_FOUND_PAGE),
+    'cache-control': 'no-cache',
+    'content-length': String(page.body.length),
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(req.method === 'HEAD' ? undefined : page.body);
 }
 
 /** Serves the files under `root` over HTTP until `close()` is called. */

@@ -4,7 +4,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createHttpSender, resolveWithSystem } from '../adapters/http-sender.ts';
-import { feedUrls } from '../core/article.ts';
 import type { DeadLetterBox, Subscriber, SubscriberHealth } from '../core/delivery.ts';
 import { displayUrl, maskCredentials, printable, printableJson } from '../core/display.ts';
 import { UsageError, WirefeedError } from '../core/errors.ts';
@@ -18,8 +17,10 @@ import {
   OPERATIONAL_EVENT_TYPES,
   type WebhookEvent,
 } from '../core/events.ts';
+import { siteFeedUrls } from '../core/feeds.ts';
 import { systemClock } from '../core/ports.ts';
 import { maskSecret, signWebhook } from '../core/sign.ts';
+import { parseTopicFilter, topicFilterTerm } from '../core/topics.ts';
 import { loadSite } from '../pipeline/publish.ts';
 import {
   SubscriberNotFoundError,
@@ -54,6 +55,14 @@ const EVENTS_OPTION = {
     description: `event types to receive (default all content events): ${[...CONTENT_EVENTS, ...EVENT_WILDCARDS, ...OPERATIONAL_EVENT_TYPES].join(', ')}`,
   },
 } as const;
+const TOPICS_OPTION = {
+  topics: {
+    type: 'string',
+    value: 'KIND:NAME,...',
+    description:
+      'receive only the events of articles in these topics: tag:NAME, category:NAME, author:NAME (names or slugs)',
+  },
+} as const;
 const DESCRIPTION_OPTION = {
   description: { type: 'string', value: 'TEXT', description: 'a note for operators: whose endpoint, what for' },
 } as const;
@@ -74,6 +83,7 @@ export const SUBSCRIBERS: CommandGroup = {
         '(public https on the default port; every address its host resolves to).',
       options: {
         ...EVENTS_OPTION,
+        ...TOPICS_OPTION,
         operator: {
           type: 'boolean',
           description: 'an operator endpoint: receives endpoint.disabled (and no content events unless --events)',
@@ -188,6 +198,7 @@ function publicView(subscriber: Subscriber, health: SubscriberHealth) {
     id: subscriber.id,
     url: maskCredentials(subscriber.url),
     events: subscriber.events.length === 0 ? ['*'] : subscriber.events,
+    ...(subscriber.topics === undefined ? {} : { topics: subscriber.topics }),
     status: subscriber.status,
     ...(subscriber.disabledReason ? { disabledReason: subscriber.disabledReason } : {}),
     ...(subscriber.disabledAt ? { disabledAt: subscriber.disabledAt } : {}),
@@ -213,7 +224,7 @@ function describeHealth(health: SubscriberHealth): string {
 
 async function readFeedUrls(contentSpec: string, io: CliIo): Promise<FeedUrls> {
   try {
-    return feedUrls(await loadSite(openTarget('--content', contentSpec, io)));
+    return siteFeedUrls(await loadSite(openTarget('--content', contentSpec, io)));
   } catch {
     // The test event is about reaching the endpoint; feed URLs are a courtesy when site.json is readable.
   }
@@ -230,8 +241,11 @@ function repository(values: Record<string, string | boolean | undefined>, io: Cl
 const add: Action = async (values, [url], io) => {
   const listed = parseEvents(values.events as string | undefined);
   const events = values.operator ? [...new Set([...(listed ?? []), ...OPERATIONAL_EVENT_TYPES])] : listed;
+  const topics =
+    values.topics === undefined ? undefined : parseTopicFilter(values.topics as string).map(topicFilterTerm);
   const subscriber = await repository(values, io).add(url as string, {
     ...(events ? { events } : {}),
+    ...(topics ? { topics } : {}),
     ...(values.description === undefined ? {} : { description: values.description as string }),
     allowPrivateTargets: allowPrivateTargets(values['allow-private-targets'] as boolean | undefined, io),
     now: systemClock.now(),
@@ -244,7 +258,7 @@ const add: Action = async (values, [url], io) => {
   }
   io.stdout(
     `id      ${subscriber.id}\nurl     ${displayUrl(subscriber.url)}\nevents  ${subscriber.events.join(',') || 'all'}\n` +
-      `secret  ${secret}\n(the secret is shown only now: store it with the receiver)\n`,
+      `${subscriber.topics === undefined ? '' : `topics  ${subscriber.topics.join(',')}\n`}secret  ${secret}\n(the secret is shown only now: store it with the receiver)\n`,
   );
   return 0;
 };
@@ -261,7 +275,8 @@ const list: Action = async (values, _args, io) => {
       const secrets = s.secrets.map((x) => x.secret).join(' ');
       const note = s.description ? `  "${printable(s.description)}"` : '';
       return (
-        `${s.id}  ${status}  ${displayUrl(s.url)}  events=${s.events.join(',')}  secret=${secrets}  ` +
+        `${s.id}  ${status}  ${displayUrl(s.url)}  events=${s.events.join(',')}  ` +
+        `${s.topics === undefined ? '' : `topics=${s.topics.join(',')}  `}secret=${secrets}  ` +
         `created=${printable(s.created)}  ${describeHealth({ subscriberId: s.id, ...s.health })}${note}`
       );
     },

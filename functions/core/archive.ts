@@ -30,6 +30,8 @@ export interface ArchiveEntry extends SortKey {
   readonly authors: readonly string[];
   readonly updated: string;
   readonly contentHash: string;
+  /** The entry id the article was first published with, when its record keeps one (archive documents show it). */
+  readonly entryId?: string;
 }
 
 /** One page in the directory. */
@@ -45,6 +47,8 @@ export interface PageRef {
   readonly rendered: string | null;
   /** Set when the page's entries or neighbours changed since it was last rendered. */
   readonly dirty: boolean;
+  /** sha256 of each archive feed document of the page as last published, by path (absent before). */
+  readonly feeds?: Readonly<Record<string, string>>;
 }
 
 /** An entry of the feed window: enough to tell whether the rendered feeds still show it as it is. */
@@ -284,6 +288,7 @@ export class ArchiveEditor {
         version: known?.version ?? '',
         rendered: known?.rendered ?? null,
         dirty: true,
+        ...(known?.feeds === undefined ? {} : { feeds: known.feeds }),
       };
     });
   }
@@ -350,9 +355,17 @@ export class ArchiveEditor {
     this.#changed.delete(number);
   }
 
-  /** Records that a page was published with this HTML hash. */
-  setRendered(number: number, rendered: string): void {
-    this.#pages = this.#pages.map((page) => (page.number === number ? { ...page, rendered, dirty: false } : page));
+  /** Marks pages for rendering whose output depends on more than their entries (the feed window's reach). */
+  markDirty(numbers: readonly number[]): void {
+    const marked = new Set(numbers);
+    this.#pages = this.#pages.map((page) => (marked.has(page.number) ? { ...page, dirty: true } : page));
+  }
+
+  /** Records that a page was published with this hash of its files, and the hashes of its archive feed documents. */
+  setRendered(number: number, rendered: string, feeds?: Readonly<Record<string, string>>): void {
+    this.#pages = this.#pages.map((page) =>
+      page.number === number ? { ...page, rendered, dirty: false, ...(feeds === undefined ? {} : { feeds }) } : page,
+    );
   }
 
   /** Forgets loaded entries of pages that have no unsaved change, to bound memory on long runs. */

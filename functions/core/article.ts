@@ -3,6 +3,7 @@
  * Contract in DESIGN.md ("Article").
  */
 import { imageTypeOf } from './media-types.ts';
+import type { TopicSettings } from './topics.ts';
 
 /**
  * Inline content as a tree. Every string is plain text (never markup): the renderer (core/render/blocks.ts) is the
@@ -170,6 +171,13 @@ export interface Site {
   readonly copyright?: string;
   /** IANA time zone in which pages show dates (`parseSite` sets `UTC` by default); feeds carry full timestamps. */
   readonly timeZone?: string;
+  /**
+   * Topic collections per kind (categories, tags, authors): null turns a kind off. `parseSite` turns every kind on
+   * with the site's item limit unless `site.json` says otherwise; absent, no topics are published.
+   */
+  readonly topics?: TopicSettings;
+  /** The pages' icon (`<link rel="icon">`): an absolute URL or a path from the site root. */
+  readonly favicon?: string;
 }
 
 /** Lease bounds of the built-in hub, in seconds: a requested lease is clamped to [min, max], `default` when none. */
@@ -203,16 +211,6 @@ export function articleUrl(site: Site, id: string): string {
 /** The URL of article `id`'s page under `siteUrl` (absolute, without trailing slash). */
 export function articleUrlAt(siteUrl: string, id: string): string {
   return `${siteUrl}/articles/${encodeURIComponent(id)}.html`;
-}
-
-/** URLs of the three feeds. */
-export function feedUrls(site: Site): { rss: string; atom: string; json: string; home: string } {
-  return {
-    rss: `${site.siteUrl}/feed.xml`,
-    atom: `${site.siteUrl}/atom.xml`,
-    json: `${site.siteUrl}/feed.json`,
-    home: `${site.siteUrl}/`,
-  };
 }
 
 /** Every image of a block list, in document order (lists, quotes, tables and footnotes included). */

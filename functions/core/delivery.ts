@@ -26,6 +26,11 @@ export interface Subscriber {
    * Operational events (`endpoint.disabled`) go only to subscribers that name them.
    */
   readonly events: readonly EventFilter[];
+  /**
+   * Topics this subscriber follows, in the filter language (`tag:markets`, `category:politics`, `author:ana-lima`);
+   * absent or empty: every article. See `subscriberWants` (core/fan-out.ts).
+   */
+  readonly topics?: readonly string[];
   /** Current secret first, then previous ones still valid during rotation. */
   readonly secrets: readonly SubscriberSecret[];
   readonly status: SubscriberStatus;

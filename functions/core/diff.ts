@@ -8,6 +8,15 @@ import {
   type WebhookEvent,
 } from './events.ts';
 import type { RecordImage } from './records.ts';
+import { topicFilterTerm, topicKindOf } from './topics.ts';
+
+/** The topics of a record in the filter language (its topic collections), sorted. */
+function topicsOfRecord(record: RecordImage & { state: 'live' }): string[] {
+  return record.collections
+    .filter((id) => topicKindOf(id) !== null)
+    .map(topicFilterTerm)
+    .sort();
+}
 
 /**
  * Stable event id from (type, subject, content hash, version): a retried or continued run that announces the same
@@ -29,8 +38,10 @@ export interface EventContext {
 
 type LiveImage = RecordImage & { state: 'live' };
 
-function articleData(record: LiveImage, context: EventContext): ArticleEventData {
+function articleData(record: LiveImage, context: EventContext, before?: LiveImage): ArticleEventData {
   const { article } = record;
+  const topics = topicsOfRecord(record);
+  const left = before === undefined ? [] : topicsOfRecord(before).filter((term) => !topics.includes(term));
   return {
     id: record.id,
     title: article.title,
@@ -43,6 +54,8 @@ function articleData(record: LiveImage, context: EventContext): ArticleEventData
     tags: article.tags ?? [],
     version: record.version,
     feeds: context.feeds,
+    topics,
+    ...(left.length === 0 ? {} : { leftTopics: left }),
   };
 }
 
@@ -98,7 +111,10 @@ export function changeEvent(
       id: eventId(type, after.id, after.contentHash, after.version),
       type,
       timestamp: context.timestamp,
-      data: { ...articleData(after, context), ...(wasLive ? updateData(before, after) : {}) },
+      data: {
+        ...articleData(after, context, wasLive ? before : undefined),
+        ...(wasLive ? updateData(before, after) : {}),
+      },
     };
   }
   if (!wasLive) return null;

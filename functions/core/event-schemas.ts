@@ -47,10 +47,19 @@ const articleProperties = {
   feeds,
 } as const;
 
+/** Present when the site has topic collections (core/topics.ts): optional, so older events still validate. */
+const topicProperties = {
+  topics: {
+    ...texts,
+    description: 'The topics the article is in (`tag:markets`, `category:politics`, `author:ana-lima`), sorted.',
+  },
+  leftTopics: { ...texts, description: 'For article.updated: the topics the change took the article out of.' },
+} as const;
+
 const articleData = (extra: Schema = {}, required: readonly string[] = []): Schema => ({
   type: 'object',
   required: [...Object.keys(articleProperties), ...required],
-  properties: { ...articleProperties, ...extra },
+  properties: { ...articleProperties, ...topicProperties, ...extra },
 });
 
 const updateProperties: Schema = {

@@ -1,4 +1,7 @@
 /** Change events, as computed by the pipeline and sent to webhook subscribers (Standard Webhooks body). */
+import type { FeedUrls } from './feeds.ts';
+
+export type { FeedUrls } from './feeds.ts';
 
 export const EVENT_TYPES = [
   'article.published',
@@ -59,13 +62,6 @@ export const ARTICLE_FIELDS = [
 ] as const;
 export type ArticleField = (typeof ARTICLE_FIELDS)[number];
 
-export interface FeedUrls {
-  readonly rss: string;
-  readonly atom: string;
-  readonly json: string;
-  readonly home: string;
-}
-
 /** `data` of article.* events: small, never the whole feed. */
 export interface ArticleEventData {
   readonly id: string;
@@ -82,6 +78,10 @@ export interface ArticleEventData {
    * Events about one article are ordered by it (there is no order across articles).
    */
   readonly version: number;
+  /** The topics the article is in (`tag:markets`, `category:politics`, `author:ana-lima`), sorted. */
+  readonly topics?: readonly string[];
+  /** For `article.updated`: the topics the change took the article out of (absent when none). */
+  readonly leftTopics?: readonly string[];
   readonly feeds: FeedUrls;
   /** `article.updated` only: the fields whose content changed since the version before (ARTICLE_FIELDS order). */
   readonly changes?: readonly ArticleField[];
@@ -101,8 +101,9 @@ export interface FeedEventData {
   readonly updated: readonly string[];
   readonly deleted: readonly string[];
   /**
-   * URLs of the feeds whose bytes changed (the WebSub topics to announce). Absent only in events recorded before the
-   * field existed, which announced every feed.
+   * Absolute URLs of every feed document whose bytes changed (or that was removed), sorted: current and archive
+   * documents, of the site and of every topic (the feed registry's paths, core/feeds.ts); the WebSub topics to
+   * announce. Absent only in events recorded before the field existed, which announced every feed.
    */
   readonly changedFeeds?: readonly string[];
 }

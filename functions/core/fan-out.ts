@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Subscriber, WebhookJob } from './delivery.ts';
 import { filterMatches, isOperationalEvent, type WebhookEvent } from './events.ts';
+import { parseTopicFilter } from './topics.ts';
 
 /** A stable job id: the same (event, subscriber) always maps to the same job, so re-enqueueing is harmless. */
 export function deliveryJobId(eventId: string, subscriberId: string): string {
@@ -17,7 +18,26 @@ export function deliveryJobId(eventId: string, subscriberId: string): string {
 export function subscriberWants(subscriber: Subscriber, event: WebhookEvent): boolean {
   const named = subscriber.events.some((filter) => filterMatches(filter, event.type));
   if (isOperationalEvent(event.type)) return named;
-  return subscriber.events.length === 0 || named;
+  if (subscriber.events.length > 0 && !named) return false;
+  return inTopics(subscriber.topics ?? [], event);
+}
+
+/**
+ * A topic filter (`tag:markets`) takes the article events of articles in those topics — including the
+ * `article.updated` that takes an article out of one (its `leftTopics`), after which the article's events stop — and
+ * the `feed.updated` that names one of their feed documents. No filter takes everything.
+ */
+function inTopics(topics: readonly string[], event: WebhookEvent): boolean {
+  if (topics.length === 0) return true;
+  if (event.type === 'feed.updated') {
+    const paths = parseTopicFilter(topics.join(',')).map((id) => `/${id}/`);
+    return (event.data.changedFeeds ?? []).some((url) => paths.some((path) => new URL(url).pathname.startsWith(path)));
+  }
+  if (event.type === 'article.published' || event.type === 'article.updated' || event.type === 'article.deleted') {
+    const terms = [...(event.data.topics ?? []), ...(event.data.leftTopics ?? [])];
+    return terms.some((term) => topics.includes(term));
+  }
+  return true;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { HubConfig, LeaseBounds, Site } from './article.ts';
 import { ConfigError } from './errors.ts';
+import { TOPIC_KINDS, type TopicKind, type TopicKindSettings, type TopicSettings } from './topics.ts';
 
 export const DEFAULT_ITEM_LIMIT = 50;
 
@@ -86,6 +87,11 @@ export function parseSite(value: unknown, file: string, siteUrlOverride?: string
   const advertised =
     hub === undefined ? (hubs as string[]) : [hub.url, ...(hubs as string[]).filter((h) => h !== hub.url)];
 
+  const favicon = raw.favicon;
+  if (favicon !== undefined && (typeof favicon !== 'string' || !isIconReference(favicon))) {
+    fail('"favicon" must be an absolute http(s) URL or a path from the site root such as "/favicon.svg"');
+  }
+
   return Object.freeze({
     title: text('title'),
     siteUrl,
@@ -97,7 +103,14 @@ export function parseSite(value: unknown, file: string, siteUrlOverride?: string
     ...(hub === undefined ? {} : { hub }),
     ...(typeof raw.copyright === 'string' ? { copyright: raw.copyright } : {}),
     timeZone: timeZone as string,
+    topics: parseTopics(raw.topics, limit as number, fail),
+    ...(typeof favicon === 'string' ? { favicon } : {}),
   });
+}
+
+function isIconReference(value: string): boolean {
+  if (value.startsWith('/') && !value.startsWith('//')) return !/[\s"<>]/.test(value);
+  return isHttpUrl(value);
 }
 
 function isHttpUrl(text: string): boolean {
@@ -159,4 +172,37 @@ function parseLease(value: unknown, fail: (reason: string) => never): LeaseBound
     fail(`"hub.leaseSeconds" must have min <= default <= max (got ${lease.min}, ${lease.default}, ${lease.max})`);
   }
   return Object.freeze(lease);
+}
+
+/**
+ * `topics`: per kind (`categories`, `tags`, `authors`), `false` to turn it off, `true` or `{"itemLimit": n}` to keep it
+ * on (the item limit defaults to the site's). Every kind is on when `topics` is absent.
+ */
+function parseTopics(value: unknown, itemLimit: number, fail: (reason: string) => never): TopicSettings {
+  const kinds = TOPIC_KINDS.map((k) => k.kind);
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    fail(`"topics" must be an object with any of ${kinds.map((k) => `"${k}"`).join(', ')}`);
+  }
+  const raw = (value ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(raw)) {
+    if (!(kinds as string[]).includes(key)) fail(`"topics.${key}" is not a topic kind (${kinds.join(', ')})`);
+  }
+  const settings = {} as Record<TopicKind, TopicKindSettings | null>;
+  for (const kind of kinds) {
+    const v = raw[kind] ?? true;
+    if (v === false) settings[kind] = null;
+    else if (v === true) settings[kind] = Object.freeze({ itemLimit });
+    else if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      const entry = v as Record<string, unknown>;
+      for (const key of Object.keys(entry)) {
+        if (key !== 'itemLimit') fail(`"topics.${kind}.${key}" is not a setting (itemLimit)`);
+      }
+      const n = entry.itemLimit ?? itemLimit;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1000) {
+        fail(`"topics.${kind}.itemLimit" must be an integer from 1 to 1000`);
+      }
+      settings[kind] = Object.freeze({ itemLimit: n as number });
+    } else fail(`"topics.${kind}" must be true, false or {"itemLimit": n}`);
+  }
+  return Object.freeze(settings);
 }

@@ -9,6 +9,12 @@ export const SITE_KEY = 'site.json';
 /** Content store: article sources live under this prefix. */
 export const SOURCE_PREFIX = 'articles/';
 
+/**
+ * Output store: the not-found page, served with status 404 for an unknown path by the dev server and, through an
+ * error response, by CloudFront.
+ */
+export const NOT_FOUND_PAGE = '404.html';
+
 /** State store, release 1 layout: one manifest of every article and source. */
 export const MANIFEST_KEY = 'manifest.json';
 /** State store, release 1 layout: the full articles of the feed window. */

@@ -19,17 +19,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Site } from '../core/article.ts';
-import { articleUrl, feedUrls } from '../core/article.ts';
+import { articleUrl } from '../core/article.ts';
 import type { DeliveryQueue } from '../core/delivery.ts';
 import { WriterBusyError } from '../core/errors.ts';
 import type { WebhookEvent } from '../core/events.ts';
+import { siteFeedUrls } from '../core/feeds.ts';
 import { sha256 } from '../core/hash.ts';
 import { parseJsonBytes } from '../core/json.ts';
 import { NORMALIZER_VERSION } from '../core/normalize/version.ts';
 import type { Clock, ObjectStore } from '../core/ports.ts';
 import { RENDER_VERSION } from '../core/render/version.ts';
 import type { RejectedSource } from './publish/accept.ts';
-import { Collections, SITE_COLLECTION_ID } from './publish/collections.ts';
+import { Collections } from './publish/collections.ts';
 import type { StateProblem } from './publish/handoff.ts';
 import { emptyHead, type Head, Journal, type RunState } from './publish/journal.ts';
 import { WriterLease } from './publish/lock.ts';
@@ -266,12 +267,12 @@ async function publishRun(ports: PublishPorts, options: PublishOptions): Promise
           records,
           lease,
           events: {
-            feeds: feedUrls(site),
+            feeds: siteFeedUrls(site),
             articleUrl: (id) => articleUrl(site, id),
             timestamp: head.run.started,
             ...(head.run.movedFrom === undefined
               ? {}
-              : { movedFrom: feedUrls({ ...site, siteUrl: head.run.movedFrom }) }),
+              : { movedFrom: siteFeedUrls({ ...site, siteUrl: head.run.movedFrom }) }),
           },
           normalizer: NORMALIZER_VERSION,
           tally,
@@ -287,7 +288,7 @@ async function publishRun(ports: PublishPorts, options: PublishOptions): Promise
       }
       // A reconcile also clears page versions that edits and interrupted checkpoints left behind.
       if (complete) {
-        await collections.collectGarbage([SITE_COLLECTION_ID]);
+        await collections.collectGarbage(await collections.storedIds());
         await journal.forgetOthers(head.run?.id ?? null);
       }
       plan = null;

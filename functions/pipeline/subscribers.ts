@@ -114,7 +114,15 @@ export class SubscriberRepository {
    */
   async add(
     url: string,
-    options: { events?: EventFilter[]; description?: string; allowPrivateTargets: boolean; now: Date; force?: boolean },
+    options: {
+      events?: EventFilter[];
+      /** Topic filter terms, already validated (`parseTopicFilter`). */
+      topics?: readonly string[];
+      description?: string;
+      allowPrivateTargets: boolean;
+      now: Date;
+      force?: boolean;
+    },
   ): Promise<Subscriber> {
     const events = checkEvents(options.events ?? []);
     await this.#checkTarget(url, options.allowPrivateTargets);
@@ -123,6 +131,7 @@ export class SubscriberRepository {
       id: `sub_${randomBytes(12).toString('base64url')}`,
       url,
       events,
+      ...(options.topics === undefined || options.topics.length === 0 ? {} : { topics: [...options.topics] }),
       secrets: [{ secret: newSecret() }],
       status: 'active',
       ...(options.description ? { description: options.description } : {}),

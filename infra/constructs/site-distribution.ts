@@ -3,6 +3,7 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { NOT_FOUND_PAGE } from '../../functions/core/state-keys.ts';
 import type { SiteDomain } from './site-domain.ts';
 
 export interface SiteDistributionProps {
@@ -70,6 +71,13 @@ export class SiteDistribution extends Construct {
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'wirefeed feeds and pages',
       defaultRootObject: 'index.html',
+      // A missing page (S3 answers 404, or 403 for a key the origin access cannot see) shows the site's own page.
+      errorResponses: [403, 404].map((httpStatus) => ({
+        httpStatus,
+        responseHttpStatus: 404,
+        responsePagePath: `/${NOT_FOUND_PAGE}`,
+        ttl: Duration.minutes(5),
+      })),
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
       ...(domain === undefined

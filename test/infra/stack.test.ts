@@ -585,6 +585,16 @@ describe('CloudFront', () => {
         ],
       }),
     });
+    synth.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        CustomErrorResponses: [403, 404].map((code) => ({
+          ErrorCode: code,
+          ResponseCode: 404,
+          ResponsePagePath: '/404.html',
+          ErrorCachingMinTTL: 300,
+        })),
+      }),
+    });
     synth.template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
       OriginAccessControlConfig: Match.objectLike({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always' }),
     });

@@ -81,7 +81,11 @@ describe('wirefeed build', () => {
       events: [{ type: 'article.published', id: 'good', eventId: expect.stringMatching(/^evt_/) }],
     });
     expect(summary.written.sort()).toEqual([
+      '404.html',
       'archive/1.html',
+      'archive/1/atom.xml',
+      'archive/1/feed.json',
+      'archive/1/feed.xml',
       'articles/good.html',
       'atom.xml',
       'feed.json',

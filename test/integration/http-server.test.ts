@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, serveDirectory } from '../../functions/adapters/http-server.ts';
+import { renderNotFoundPage } from '../../functions/core/render/index.ts';
 import { sampleEntries, sampleSite, writeRenderedSite } from '../helpers/sample-entries.ts';
 
 interface RawResponse {
@@ -166,6 +167,22 @@ describe('serveDirectory', () => {
   it('answers 404 for a missing file', async () => {
     expect((await send('/nope.xml')).status).toBe(404);
     expect((await send('/articles/')).status).toBe(404);
+  });
+
+  it("answers an unknown path with the site's 404.html and status 404, as CloudFront does", async () => {
+    const before = await send('/missing/page.html');
+    expect([before.status, before.headers['content-type']]).toEqual([404, 'text/plain; charset=utf-8']);
+    const page = renderNotFoundPage(sampleSite);
+    await writeFile(join(root, page.path), page.body);
+    try {
+      const res = await send('/missing/page.html');
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.body).toContain('<h1>Page not found</h1>');
+      expect((await send('/404.html')).status).toBe(200);
+    } finally {
+      await rm(join(root, page.path));
+    }
   });
 
   it.each([

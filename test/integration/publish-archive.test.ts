@@ -13,6 +13,11 @@ const SIZE = 2 * ARCHIVE_PAGE_SIZE + ARCHIVE_PAGE_SIZE / 2;
 
 const pagesIn = (written: readonly string[]) =>
   written.filter((path) => path === 'index.html' || path.startsWith('archive/')).sort();
+/** A page and its three RFC 5005 archive documents. */
+const withDocuments = (n: number) => [
+  `archive/${n}.html`,
+  ...['atom.xml', 'feed.json', 'feed.xml'].map((f) => `archive/${n}/${f}`),
+];
 
 let ws: Workspace;
 beforeAll(async () => {
@@ -28,7 +33,7 @@ afterAll(async () => {
 describe('the paged archive', () => {
   it('lays a first import out in full pages, oldest first, the newest page also as index.html', async () => {
     const files = await ws.outputFiles();
-    expect(Object.keys(files).filter((path) => path.startsWith('archive/'))).toEqual([
+    expect(Object.keys(files).filter((path) => path.startsWith('archive/') && path.endsWith('.html'))).toEqual([
       'archive/1.html',
       'archive/2.html',
       'archive/3.html',
@@ -62,7 +67,8 @@ describe('the paged archive', () => {
   it('puts a new article on the open page only: no older page is rewritten', async () => {
     await ws.write('fresh.md', markdownArticle('Fresh', 'News.', { date: dated(SIZE + 1) }));
     const result = await ws.publish();
-    expect(pagesIn(result.written)).toEqual(['archive/3.html', 'index.html']);
+    // The article the newcomer pushes out of the feed window joins page 3's archive documents.
+    expect(pagesIn(result.written)).toEqual([...withDocuments(3), 'index.html']);
     expect((await ws.outputFiles())['index.html']).toContain('>Fresh<');
   });
 
@@ -70,21 +76,21 @@ describe('the paged archive', () => {
     const i = ARCHIVE_PAGE_SIZE + 10;
     await ws.write(name(i), markdownArticle(`Story ${i} (corrected)`, `Body ${i}.`, { date: dated(i) }));
     const result = await ws.publish();
-    expect([...result.written].sort()).toEqual(['archive/2.html', `articles/${name(i).replace('.md', '.html')}`]);
+    expect([...result.written].sort()).toEqual([...withDocuments(2), `articles/${name(i).replace('.md', '.html')}`]);
     expect((await ws.outputFiles())['archive/2.html']).toContain(`Story ${i} (corrected)`);
   });
 
   it('lands a backdated article on the page covering its date', async () => {
     await ws.write('late.md', markdownArticle('Filed late', 'From the past.', { date: dated(10) }));
     const result = await ws.publish();
-    expect(pagesIn(result.written)).toEqual(['archive/1.html']);
+    expect(pagesIn(result.written)).toEqual(withDocuments(1));
     expect((await ws.outputFiles())['archive/1.html']).toContain('>Filed late<');
   });
 
   it('keeps the page of a deleted article, so links to it keep working', async () => {
     await ws.remove(name(20));
     const result = await ws.publish();
-    expect(pagesIn(result.written)).toEqual(['archive/1.html']);
+    expect(pagesIn(result.written)).toEqual(withDocuments(1));
     expect(result.deleted).toEqual(['articles/a0020.html']);
     expect((await ws.outputFiles())['archive/1.html']).not.toContain('>Story 20<');
   });

@@ -44,9 +44,16 @@ describe('a named-key publish', () => {
           };
           const result = await publish({ ...ws.stores(), ...stores }, { changed: [`articles/${name(i)}`] });
           const types = result.events.map((e) => e.type);
-          expect(types, edit).toEqual(edit === 'newest' ? ['article.updated', 'feed.updated'] : ['article.updated']);
-          if (edit === 'archived')
-            expect([...result.written].sort()).toEqual(['archive/1.html', `articles/n0005.html`]);
+          // An edit on a sealed page changes its archive documents, so feed.updated names them (and nothing else).
+          expect(types, edit).toEqual(['article.updated', 'feed.updated']);
+          if (edit === 'archived') {
+            const documents = ['atom.xml', 'feed.json', 'feed.xml'].map((f) => `archive/1/${f}`);
+            expect([...result.written].sort()).toEqual(['archive/1.html', ...documents, `articles/n0005.html`]);
+            const feedUpdated = result.events.find((e) => e.type === 'feed.updated');
+            expect(feedUpdated?.data).toMatchObject({
+              changedFeeds: documents.map((path) => `https://news.example.com/${path}`),
+            });
+          }
           const total = Object.values(stores).reduce(
             (sum, store) => sum + Object.values(store.counts).reduce((a, b) => a + b, 0),
             0,

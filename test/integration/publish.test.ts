@@ -25,7 +25,11 @@ describe('publish to directories', () => {
     expect(result.articles).toBe(2);
     const files = await ws.outputFiles();
     expect(Object.keys(files).sort()).toEqual([
+      '404.html',
       'archive/1.html',
+      'archive/1/atom.xml',
+      'archive/1/feed.json',
+      'archive/1/feed.xml',
       'articles/alpha.html',
       'articles/beta.html',
       'atom.xml',
@@ -171,7 +175,11 @@ describe('publish to directories', () => {
     const again = await ws.publish();
     expect(again.events).toEqual([]);
     expect(Object.keys(await ws.outputFiles()).sort()).toEqual([
+      '404.html',
       'archive/1.html',
+      'archive/1/atom.xml',
+      'archive/1/feed.json',
+      'archive/1/feed.xml',
       'articles/alpha.html',
       'atom.xml',
       'feed.json',

@@ -104,6 +104,19 @@ export async function parseWithFeedparser(file: string): Promise<ParsedFeed> {
   }
 }
 
+/** Parses many feed files in one feedparser process: what `parseWithFeedparser` returns, by file name. */
+export async function parseManyWithFeedparser(files: readonly string[]): Promise<Record<string, ParsedFeed>> {
+  try {
+    const { stdout } = await run(DEBIAN_PYTHON, [join(here, 'parse-feed.py'), '--many', ...files], {
+      timeout: TIMEOUT_MS * 4,
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    return JSON.parse(stdout) as Record<string, ParsedFeed>;
+  } catch (error) {
+    throw new InteropError(`feedparser could not run on ${files.length} files`, { cause: error });
+  }
+}
+
 const unescapeHtml = (s: string): string =>
   s
     .replace(/&lt;/g, '<')
@@ -192,12 +205,19 @@ const DEPRECATED_ITEM = ['author'];
  * 1.1 (the schema also admits 1.0) and has none of the fields 1.1 deprecates. Returns the parsed feed.
  */
 export async function checkJsonFeedSchema(dir: string): Promise<JsonFeed> {
+  const feed = JSON.parse(await readFile(join(dir, 'feed.json'), 'utf8')) as JsonFeed;
+  const problems = await jsonFeedProblems(feed);
+  if (problems.length > 0) throw new InteropError(`feed.json is not valid JSON Feed 1.1:\n${problems.join('\n')}`);
+  return feed;
+}
+
+/** What makes a parsed document not JSON Feed 1.1 (the schema, the version, deprecated fields); empty when valid. */
+export async function jsonFeedProblems(feed: JsonFeed): Promise<string[]> {
   const schemaPath = fileURLToPath(import.meta.resolve('jsonfeed-schema/schema-v1.1.json'));
   const schema = JSON.parse(await readFile(schemaPath, 'utf8')) as object;
   const ajv = new Ajv({ allErrors: true, strict: false });
   addFormats(ajv);
   const validate = ajv.compile(schema);
-  const feed = JSON.parse(await readFile(join(dir, 'feed.json'), 'utf8')) as JsonFeed;
   const problems: string[] = [];
   if (!validate(feed)) problems.push(...(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`));
   if (feed.version !== 'https://jsonfeed.org/version/1.1') problems.push(`version is ${feed.version}`);
@@ -205,8 +225,7 @@ export async function checkJsonFeedSchema(dir: string): Promise<JsonFeed> {
   (feed.items ?? []).forEach((item, i) => {
     for (const key of DEPRECATED_ITEM) if (key in item) problems.push(`item ${i} has deprecated field "${key}"`);
   });
-  if (problems.length > 0) throw new InteropError(`feed.json is not valid JSON Feed 1.1:\n${problems.join('\n')}`);
-  return feed;
+  return problems;
 }
 
 export interface NewsboatResult {

@@ -1,6 +1,7 @@
 """Parses one feed file with Debian's feedparser and prints what a reader would see, as JSON.
 
 Usage: /usr/bin/python3 parse-feed.py FILE
+       /usr/bin/python3 parse-feed.py --many FILE...   (one JSON object: file name -> what FILE alone prints)
 """
 import json
 import sys
@@ -12,11 +13,11 @@ def person(p):
     return {"name": p.get("name"), "email": p.get("email"), "href": p.get("href")}
 
 
-def main():
-    with open(sys.argv[1], "rb") as f:
+def parse(path):
+    with open(path, "rb") as f:
         data = f.read()
     parsed = feedparser.parse(data)
-    out = {
+    return {
         "feedparser": feedparser.__version__,
         "bozo": parsed.bozo,
         "bozo_exception": repr(parsed.get("bozo_exception")) if parsed.bozo else None,
@@ -57,6 +58,13 @@ def main():
             for e in parsed.entries
         ],
     }
+
+
+def main():
+    if sys.argv[1] == "--many":
+        out = {path: parse(path) for path in sys.argv[2:]}
+    else:
+        out = parse(sys.argv[1])
     json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
 
 

@@ -84,11 +84,12 @@ describe('changeEvent', () => {
     expect(eventId('article.updated', 'a', '1', 1)).not.toBe(eventId('article.published', 'a', '1', 1));
   });
 
-  it('names the changed ids in one feed.updated whose id follows the feed bytes', () => {
+  it('names the changed ids and feed URLs in one feed.updated whose id follows the feed bytes', () => {
     const ids = { published: ['d'], updated: ['b'], deleted: ['c'] };
-    const event = feedUpdatedEvent(ids, 'hash-1', context());
-    expect(event.data).toMatchObject(ids);
-    expect(feedUpdatedEvent(ids, 'hash-1', context('2027-01-01T00:00:00.000Z')).id).toBe(event.id);
-    expect(feedUpdatedEvent(ids, 'hash-2', context()).id).not.toBe(event.id);
+    const urls = ['https://example.com/feed.xml', 'https://example.com/tags/markets/feed.xml'];
+    const event = feedUpdatedEvent(ids, 'hash-1', context(), urls);
+    expect(event.data).toMatchObject({ ...ids, changedFeeds: urls });
+    expect(feedUpdatedEvent(ids, 'hash-1', context('2027-01-01T00:00:00.000Z'), urls).id).toBe(event.id);
+    expect(feedUpdatedEvent(ids, 'hash-2', context(), urls).id).not.toBe(event.id);
   });
 });

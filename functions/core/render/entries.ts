@@ -82,17 +82,26 @@ export interface FeedItem {
   readonly media: LeadMedia | null;
 }
 
-/** Feed items of `entries` (already sorted and limited), their HTML rendered once for all three formats. */
-export function prepareFeedItems(site: Site, entries: readonly FeedEntry[], assets?: AssetCatalog): FeedItem[] {
+/**
+ * Feed items of `entries` (already sorted and limited), their HTML rendered once for all three formats. `cache`
+ * (by article id and content hash) lets the windows of several collections that show one article render it once.
+ */
+export function prepareFeedItems(
+  site: Site,
+  entries: readonly FeedEntry[],
+  assets?: AssetCatalog,
+  cache?: Map<string, string>,
+): FeedItem[] {
   return entries.map((entry) => {
     const url = articleUrl(site, entry.article.id);
-    return { entry, url, id: entry.id ?? url, ...itemBody(site, entry, assets) };
+    const key = `${entry.article.id}\n${entry.article.contentHash}`;
+    let contentHtml = cache?.get(key);
+    if (contentHtml === undefined) {
+      contentHtml = renderContentHtml(site, entry, assets);
+      // Bounded: a long run renders many windows; the articles repeated between them are the newest few.
+      if (cache !== undefined && cache.size >= 4096) cache.clear();
+      cache?.set(key, contentHtml);
+    }
+    return { entry, url, id: entry.id ?? url, contentHtml, media: leadMedia(site, entry.article, assets) };
   });
-}
-
-function itemBody(site: Site, entry: FeedEntry, assets?: AssetCatalog): Pick<FeedItem, 'contentHtml' | 'media'> {
-  return {
-    contentHtml: renderContentHtml(site, entry, assets),
-    media: leadMedia(site, entry.article, assets),
-  };
 }

@@ -1,5 +1,6 @@
 /** JSON Feed 1.1 (`feed.json`), written directly: `feed` 6 only produces version 1.0 (`author`, no `language`). */
-import { feedUrls, type Site } from '../article.ts';
+import type { Site } from '../article.ts';
+import type { FeedDocument } from '../feeds.ts';
 import { authorsOf, clean, type FeedItem, termsOf, toUtcIso } from './entries.ts';
 import type { LeadMedia } from './media.ts';
 
@@ -27,17 +28,18 @@ function attachmentsOf(media: LeadMedia | null): object {
 }
 
 /**
- * JSON Feed 1.1 document for `entries`, which must already be sorted and limited. Only 1.1 fields: `authors`
- * (never the deprecated `author`), `language`, `hubs` when the site has any. Deterministic: no clock is read.
+ * JSON Feed 1.1 document for `entries`, which must already be sorted and limited: a collection's current document or
+ * one of its archive pages (`next_url` names the next older one). Only 1.1 fields: `authors` (never the deprecated
+ * `author`), `language`, `hubs` when the site has any. Deterministic: no clock is read.
  */
-export function renderJsonFeed(site: Site, entries: readonly FeedItem[]): string {
-  const urls = feedUrls(site);
+export function renderJsonFeed(site: Site, doc: FeedDocument, entries: readonly FeedItem[]): string {
   const feed = {
     version: JSON_FEED_VERSION,
-    title: clean(site.title),
-    home_page_url: urls.home,
-    feed_url: urls.json,
-    ...(site.description === '' ? {} : { description: clean(site.description) }),
+    title: clean(doc.title),
+    home_page_url: doc.home,
+    feed_url: doc.self.json,
+    ...(doc.older === null ? {} : { next_url: doc.older.json }),
+    ...(doc.description === '' ? {} : { description: clean(doc.description) }),
     language: clean(site.language),
     authors: [jsonAuthor(site.author)],
     ...(site.hubs.length === 0 ? {} : { hubs: site.hubs.map((url) => ({ type: 'WebSub', url: clean(url) })) }),

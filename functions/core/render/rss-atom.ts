@@ -24,16 +24,23 @@
  *   is inserted after the entry's `id`, as is the entry's `xml:lang` on `<entry>` (feed 6 has no item hook
  *   for either).
  *
+ * - RFC 5005 links (`current`, `prev-archive`, `next-archive`) and `fh:archive` have no option: RSS gets them as
+ *   further `atom:link` elements and an extension element, Atom after its self link; the `fh` namespace is added to
+ *   the root of archive documents.
+ *
  * Placeholders are `U+FFFF n U+FFFF`: U+FFFF is not an XML character, `clean` removes it from every input, so a
  * placeholder can never collide with content.
  */
 import { type Author, type Category, Feed, type FeedOptions, type Item } from 'feed';
-import { type FeedEntry, feedUrls, type Site } from '../article.ts';
+import type { FeedEntry, Site } from '../article.ts';
+import type { FeedDocument, FeedUrlSet } from '../feeds.ts';
 import { escapeAttr, escapeHtml } from '../text.ts';
 import { authorsOf, clean, type FeedItem, feedUpdated, termsOf } from './entries.ts';
 import type { LeadMedia } from './media.ts';
 
 const MEDIA_RSS_NAMESPACE = 'http://search.yahoo.com/mrss/';
+/** RFC 5005 (Feed Paging and Archiving). */
+const HISTORY_NAMESPACE = 'http://purl.org/syndication/history/1.0';
 
 export const GENERATOR = 'wirefeed';
 
@@ -82,18 +89,17 @@ function feedAuthor(author: Site['author']): Author {
   };
 }
 
-function baseOptions(site: Site, items: readonly FeedItem[]): FeedOptions {
+function baseOptions(site: Site, doc: FeedDocument, items: readonly FeedItem[]): FeedOptions {
   const entries: FeedEntry[] = items.map((item) => item.entry);
-  const urls = feedUrls(site);
   return {
-    id: text(urls.home),
-    title: text(site.title),
-    description: text(site.description),
-    link: urls.home,
+    id: text(doc.home),
+    title: text(doc.title),
+    description: text(doc.description),
+    link: doc.home,
     language: text(site.language),
     updated: new Date(feedUpdated(entries)),
     generator: GENERATOR,
-    feedLinks: { rss: urls.rss, atom: urls.atom, json: urls.json },
+    feedLinks: { ...doc.self },
     author: feedAuthor(site.author),
     ...(site.hubs[0] === undefined ? {} : { hub: site.hubs[0] }),
     ...(site.copyright === undefined ? {} : { copyright: text(site.copyright) }),
@@ -119,23 +125,35 @@ function rssMedia(media: LeadMedia, splice: Splicer): { name: string; objects: R
 
 const RSS_ROOT = '<rss version="2.0"';
 
+/** The RFC 5005 links of a document in one format: rel and URL, in document order. */
+function historyLinks(doc: FeedDocument, pick: (urls: FeedUrlSet) => string): [string, string][] {
+  const links: [string, string][] = [];
+  if (doc.archive) links.push(['current', pick(doc.current)]);
+  if (doc.older !== null) links.push(['prev-archive', pick(doc.older)]);
+  if (doc.newer !== null) links.push(['next-archive', pick(doc.newer)]);
+  return links;
+}
+
 /**
- * RSS 2.0 document (`feed.xml`) for `items`, which must already be sorted and limited.
- * Deterministic: no clock is read.
+ * RSS 2.0 document for `items`, which must already be sorted and limited: a collection's current document or one of
+ * its archive documents, as `doc` says. Deterministic: no clock is read.
  */
-export function renderRss(site: Site, items: readonly FeedItem[]): string {
+export function renderRss(site: Site, doc: FeedDocument, items: readonly FeedItem[]): string {
   const splice = new Splicer();
-  const urls = feedUrls(site);
-  const feed = new Feed(baseOptions(site, items));
+  const feed = new Feed(baseOptions(site, doc, items));
   let mediaRss = false;
   // feed 6 writes only one atom:link for self plus one hub; replacing the whole list keeps all hubs.
   feed.addExtension({
     name: 'atom:link',
     objects: [
-      { _attributes: { href: splice.attr(urls.rss), rel: 'self', type: 'application/rss+xml' } },
+      { _attributes: { href: splice.attr(doc.self.rss), rel: 'self', type: 'application/rss+xml' } },
+      ...historyLinks(doc, (urls) => urls.rss).map(([rel, href]) => ({
+        _attributes: { href: splice.attr(href), rel, type: 'application/rss+xml' },
+      })),
       ...site.hubs.map((hub) => ({ _attributes: { href: splice.attr(hub), rel: 'hub' } })),
     ] as unknown as Record<string, unknown>,
   });
+  if (doc.archive) feed.addExtension({ name: 'fh:archive', objects: {} });
   for (const { entry, url, id, contentHtml, media } of items) {
     const { article } = entry;
     const extensions: Item['extensions'] = [
@@ -162,18 +180,22 @@ export function renderRss(site: Site, items: readonly FeedItem[]): string {
     });
   }
   const xml = splice.resolve(feed.rss2());
-  if (!mediaRss) return xml;
+  if (!mediaRss && !doc.archive) return xml;
   if (!xml.includes(RSS_ROOT)) throw new Error('rendered RSS feed has an unexpected root element');
-  return xml.replace(RSS_ROOT, `${RSS_ROOT} xmlns:media="${MEDIA_RSS_NAMESPACE}"`);
+  const namespaces = [
+    ...(mediaRss ? [` xmlns:media="${MEDIA_RSS_NAMESPACE}"`] : []),
+    ...(doc.archive ? [` xmlns:fh="${HISTORY_NAMESPACE}"`] : []),
+  ];
+  return xml.replace(RSS_ROOT, `${RSS_ROOT}${namespaces.join('')}`);
 }
 
 /**
- * Atom 1.0 document (`atom.xml`) for `items`, which must already be sorted and limited.
- * Deterministic: no clock is read.
+ * Atom 1.0 document for `items`, which must already be sorted and limited: a collection's current document or one of
+ * its archive documents, as `doc` says. Deterministic: no clock is read.
  */
-export function renderAtom(site: Site, items: readonly FeedItem[]): string {
+export function renderAtom(site: Site, doc: FeedDocument, items: readonly FeedItem[]): string {
   const splice = new Splicer();
-  const feed = new Feed(baseOptions(site, items));
+  const feed = new Feed(baseOptions(site, doc, items));
   for (const { entry, url, id, contentHtml } of items) {
     const { article } = entry;
     feed.addItem({
@@ -189,7 +211,28 @@ export function renderAtom(site: Site, items: readonly FeedItem[]): string {
     });
   }
   const xml = addExtraAtomHubs(addAtomLanguage(splice.resolve(feed.atom1()), site.language), site.hubs);
-  return addAtomEntryExtras(xml, items);
+  return addAtomEntryExtras(addAtomHistory(xml, doc), items);
+}
+
+/** RFC 5005: the history links after the self link, `fh:archive` (and its namespace) in an archive document. */
+function addAtomHistory(xml: string, doc: FeedDocument): string {
+  const links = historyLinks(doc, (urls) => urls.atom);
+  if (links.length === 0 && !doc.archive) return xml;
+  const anchor = `<link rel="self" href="${hrefOf(doc.self.atom)}"/>`;
+  const at = xml.indexOf(anchor);
+  if (at === -1) throw new Error('rendered Atom feed has no self link to put history links after');
+  const indent = xml.slice(xml.lastIndexOf('\n', at) + 1, at);
+  const extra = [
+    ...links.map(([rel, href]) => `<link rel="${rel}" type="application/atom+xml" href="${hrefOf(href)}"/>`),
+    ...(doc.archive ? ['<fh:archive/>'] : []),
+  ]
+    .map((element) => `\n${indent}${element}`)
+    .join('');
+  const end = at + anchor.length;
+  const out = xml.slice(0, end) + extra + xml.slice(end);
+  return doc.archive
+    ? out.replace('<feed xmlns="http://www.w3.org/2005/Atom"', `$& xmlns:fh="${HISTORY_NAMESPACE}"`)
+    : out;
 }
 
 function atomEnclosure(media: LeadMedia): string {

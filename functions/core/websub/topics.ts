@@ -3,7 +3,8 @@
  * through `siteFeeds`, so a longer list of feeds (per topic, archives) reaches the hub by changing this one function.
  * Pure.
  */
-import { feedUrls, type Site } from '../article.ts';
+import type { Site } from '../article.ts';
+import { currentFeedPath, FEED_FORMATS } from '../feeds.ts';
 
 /** One feed of the site as a WebSub topic: its public URL and its key under the output root. */
 export interface SiteFeed {
@@ -13,12 +14,11 @@ export interface SiteFeed {
 
 /** The site's feeds: RSS 2.0, Atom 1.0 and JSON Feed 1.1, at the URLs the feeds name as their own (`rel="self"`). */
 export function siteFeeds(site: Pick<Site, 'siteUrl'>): SiteFeed[] {
-  const urls = feedUrls(site as Site);
-  return [
-    { url: urls.rss, path: 'feed.xml' },
-    { url: urls.atom, path: 'atom.xml' },
-    { url: urls.json, path: 'feed.json' },
-  ];
+  // The site's current documents, from the feed registry (core/feeds.ts).
+  return FEED_FORMATS.map((format) => {
+    const path = currentFeedPath('', format);
+    return { url: `${site.siteUrl}/${path}`, path };
+  });
 }
 
 /** The URL as the URL standard serializes it (percent-encoding of unreserved characters decoded), or null. */

@@ -35,6 +35,7 @@ import {
   type SourceEntry,
   type Tombstone,
 } from '../../core/records.ts';
+import { topicLabelOf } from './collections.ts';
 import { loadNormalizer } from './engines.ts';
 import { type Hold, heldReason } from './held.ts';
 import type { ScheduleChange } from './schedule.ts';
@@ -48,6 +49,8 @@ export interface CollectionDelta {
   readonly id: string;
   readonly before: SortKey | null;
   readonly after: ArchiveEntry | null;
+  /** A topic's name as the article now writes it (topic collections only, when the article is a member). */
+  readonly label?: string;
 }
 
 export interface RejectedSource {
@@ -141,6 +144,7 @@ export function archiveEntryOf(record: LiveRecord | (RecordImage & { state: 'liv
     authors: article.authors,
     updated: record.updated,
     contentHash: record.contentHash,
+    ...(record.entryId === undefined ? {} : { entryId: record.entryId }),
   };
 }
 
@@ -168,7 +172,14 @@ export function deltasBetween(before: RecordImage | null, after: ArticleRecord |
     if (from === null && to === null) continue;
     if (from !== null && to !== null && sameEntry(archiveEntryOf(from), to)) continue;
     const id = (to ?? from)?.id as string;
-    deltas.push({ collection, id, before: from === null ? null : { published: from.published, id }, after: to });
+    const label = now === null || to === null ? null : topicLabelOf(collection, now.article);
+    deltas.push({
+      collection,
+      id,
+      before: from === null ? null : { published: from.published, id },
+      after: to,
+      ...(label === null ? {} : { label }),
+    });
   }
   return deltas;
 }

@@ -1,13 +1,15 @@
 /**
- * Collections: named selections of articles, each with a feed window (the newest `itemLimit`, with full content)
- * and a paged archive with stable boundaries (core/archive.ts). One instance today — the whole site — defined as
- * an entry of COLLECTIONS; a topic collection (per category, tag or author) is another entry whose `idsOf` names
- * the instances an article belongs to (docs/ARCHITECTURE.md, "Collections").
+ * Collections: named selections of articles, each with a feed window (the newest `itemLimit`, with full content),
+ * a paged archive with stable boundaries (core/archive.ts) and, per archive page, its RFC 5005 archive documents.
+ * The whole site is one; every category, tag and author with articles is another (core/topics.ts), published under
+ * `<kind>/<slug>/` and removed, with its state, when it loses its last article (docs/ARCHITECTURE.md, "Collections",
+ * "Topic collections").
  *
- * State per collection: `pages.json` (the directory: page boundaries, counts, stored versions, rendered hashes and
- * the window's keys), immutable page versions under `pages/`, and `window.json` (the window's full articles as
- * last rendered, with the feed files' hashes). Changes arrive as deltas, are applied in memory, stored at a
- * checkpoint (new page versions first, then the directory that names them), and rendered at the end of a run.
+ * State per collection: `pages.json` (the directory: page boundaries, counts, stored versions, rendered hashes, the
+ * archive documents' hashes, the window's keys and the topic's name), immutable page versions under `pages/`, and
+ * `window.json` (the window's full articles as last rendered, with the current feed files' hashes). Changes arrive
+ * as deltas, are applied in memory, stored at a checkpoint (new page versions first, then the directory that names
+ * them), and rendered at the end of a run.
  */
 
 import {
@@ -17,16 +19,25 @@ import {
   EMPTY_DIRECTORY,
   neighboursOf,
   type PageRef,
+  pageIndexFor,
   sameWindow,
   type WindowKey,
 } from '../../core/archive.ts';
 import type { Article, FeedEntry, OutputFile, Site } from '../../core/article.ts';
 import { mapLimit } from '../../core/concurrency.ts';
+import { archiveFeedPath, currentFeedPath, FEED_FORMATS } from '../../core/feeds.ts';
 import { sha256 } from '../../core/hash.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import { entryIdOf, type LiveRecord, withArticleDefaults } from '../../core/records.ts';
-import type { ArchivePageView } from '../../core/render/index.ts';
-import { directoryKey, pageVersionKey, pageVersionPrefix, windowKey } from '../../core/state-keys.ts';
+import { archivePagePath, type CollectionView, siteCollectionView } from '../../core/render/html.ts';
+import {
+  COLLECTION_PREFIX,
+  directoryKey,
+  pageVersionKey,
+  pageVersionPrefix,
+  windowKey,
+} from '../../core/state-keys.ts';
+import { topicKindOf, topicSlug, topicsOf } from '../../core/topics.ts';
 import type { CollectionDelta, RecordSource } from './accept.ts';
 import { loadRenderers, type Renderers } from './engines.ts';
 import { IO_CONCURRENCY, invalidState, JSON_TYPE, readState } from './state.ts';
@@ -34,44 +45,51 @@ import { IO_CONCURRENCY, invalidState, JSON_TYPE, readState } from './state.ts';
 /** Entries per sealed archive page (a page holds at most twice as many after a flood of backdated articles). */
 export const ARCHIVE_PAGE_SIZE = 100;
 
-/** A kind of collection: which of its instances an article belongs to, and how an instance is published. */
-export interface CollectionDefinition {
-  /** The instances (state ids under `collections/`) an article belongs to. */
-  idsOf(article: Article): readonly string[];
-  /** Whether this definition publishes the instance `id`. */
-  owns(id: string): boolean;
-  /** The feed files of an instance's window (`render`: the renderers, loaded only when a run renders). */
-  feeds(site: Site, id: string, entries: readonly FeedEntry[], render: Renderers): OutputFile[];
-  /** The files of one archive page (the newest page also as the instance's front page). */
-  page(site: Site, id: string, view: Omit<ArchivePageView, 'at'>, newest: boolean, render: Renderers): OutputFile[];
-}
-
 /** State id of the whole-site collection. */
 export const SITE_COLLECTION_ID = 'site';
 
-/** The whole site: every article; feeds at the root, `index.html`, `archive/<n>.html`. */
-export const SITE_COLLECTION: CollectionDefinition = {
-  idsOf: () => [SITE_COLLECTION_ID],
-  owns: (id) => id === SITE_COLLECTION_ID,
-  feeds: (site, _id, entries, render) => render.renderFeeds(site, entries),
-  page: (site, _id, view, newest, render) => [
-    render.renderArchivePage(site, { ...view, at: 'archive' }),
-    ...(newest ? [render.renderArchivePage(site, { ...view, at: 'index' })] : []),
-  ],
-};
-
-/** Every collection definition; adding a collection is adding an entry here. */
-export const COLLECTIONS: readonly CollectionDefinition[] = [SITE_COLLECTION];
-
-/** The collection ids an article belongs to. */
-export function collectionsOf(article: Article): string[] {
-  return COLLECTIONS.flatMap((definition) => definition.idsOf(article));
+/** The collection ids an article belongs to under the site's settings: the site, then its topics. */
+export function collectionsOf(site: Site): (article: Article) => string[] {
+  return (article) => [SITE_COLLECTION_ID, ...topicsOf(site, article).map((topic) => topic.id)];
 }
 
-function definitionOf(id: string): CollectionDefinition {
-  const definition = COLLECTIONS.find((d) => d.owns(id));
-  if (definition === undefined) throw new Error(`no collection definition publishes "${id}"`);
-  return definition;
+/** The name of a topic as an article writes it (`tags/markets` in an article tagged "Markets"), or null. */
+export function topicLabelOf(id: string, article: Pick<Article, 'category' | 'tags' | 'authors'>): string | null {
+  const kind = topicKindOf(id);
+  if (kind === null) return null;
+  const slug = id.slice(kind.kind.length + 1);
+  return (
+    kind
+      .namesOf(article)
+      .find((name) => topicSlug(name) === slug)
+      ?.trim() ?? null
+  );
+}
+
+/** Output directory of a collection: `''` for the site, `tags/markets/` for a topic. */
+export function collectionBase(id: string): string {
+  return id === SITE_COLLECTION_ID ? '' : `${id}/`;
+}
+
+/** How a collection is shown: the site's own title, or "Tag: Markets" with the site's title after it. */
+function viewOf(site: Site, id: string, label: string | null): CollectionView {
+  if (id === SITE_COLLECTION_ID) return siteCollectionView(site);
+  const kind = topicKindOf(id);
+  if (kind === null) throw new Error(`no collection definition publishes "${id}"`);
+  const name = label ?? id.slice(kind.kind.length + 1);
+  return {
+    base: collectionBase(id),
+    title: `${name} · ${site.title}`,
+    heading: `${kind.heading}: ${name}`,
+    description: `Articles ${kind.kind === 'authors' ? 'by' : 'in'} ${name} on ${site.title}.`,
+  };
+}
+
+/** Items in a collection's feed window: the site's `itemLimit`, or its topic kind's. */
+function windowSizeOf(site: Site, id: string): number {
+  const kind = topicKindOf(id);
+  if (kind === null) return site.itemLimit;
+  return site.topics?.[kind.kind]?.itemLimit ?? site.itemLimit;
 }
 
 interface StoredWindow {
@@ -80,8 +98,12 @@ interface StoredWindow {
   readonly feeds: Readonly<Record<string, string>>;
 }
 
-function parseDirectory(state: ObjectStore, key: string, value: unknown): ArchiveDirectory {
-  const d = value as Partial<ArchiveDirectory> | null;
+function parseDirectory(
+  state: ObjectStore,
+  key: string,
+  value: unknown,
+): { directory: ArchiveDirectory; label: string | null } {
+  const d = value as (Partial<ArchiveDirectory> & { label?: unknown }) | null;
   if (
     typeof d !== 'object' ||
     d === null ||
@@ -95,7 +117,10 @@ function parseDirectory(state: ObjectStore, key: string, value: unknown): Archiv
   ) {
     throw invalidState(state, key, 'archive directory is not what wirefeed writes (pages, window, nextNumber)');
   }
-  return { pages: d.pages, nextNumber: d.nextNumber, window: d.window };
+  return {
+    directory: { pages: d.pages, nextNumber: d.nextNumber, window: d.window },
+    label: typeof d.label === 'string' ? d.label : null,
+  };
 }
 
 function parsePage(state: ObjectStore, key: string, value: unknown): ArchiveEntry[] {
@@ -117,30 +142,42 @@ function parseWindow(state: ObjectStore, key: string, value: unknown): StoredWin
   return w as StoredWindow;
 }
 
-/** What a render step wrote and whether the feeds now differ from `feedsBefore`. */
+/** Hashes of feed documents by output path (current and archive documents of some collections). */
+export type FeedHashes = Readonly<Record<string, string>>;
+
+/** What a render step wrote and deleted. */
 export interface RenderOutcome {
   readonly written: string[];
-  /** Hash over every collection's feed files, as now published. */
-  readonly feedsHash: string;
-  /** sha256 of each feed file as now published, by output path (what tells WebSub which feeds changed). */
-  readonly feedFiles: Readonly<Record<string, string>>;
+  readonly deleted: string[];
   /** False when the render stopped early because the run's time was up (the directory records its progress). */
   readonly complete: boolean;
+}
+
+function total(pages: readonly PageRef[]): number {
+  return pages.reduce((sum, page) => sum + page.count, 0);
 }
 
 /** The collections of one state store during a run. */
 export class Collections {
   readonly #state: ObjectStore;
+  readonly #site: Site;
   readonly #pageSize: number;
-  readonly #windowSize: number;
   readonly #editors = new Map<string, ArchiveEditor>();
   /** The directory as stored, per collection (to skip writing an unchanged one). */
   readonly #stored = new Map<string, string>();
+  /** A topic's name as its newest delta wrote it, per collection. */
+  readonly #labels = new Map<string, string | null>();
+  /** Item HTML of the current documents, by article id and content hash (one article is in several windows). */
+  readonly #itemHtml = new Map<string, string>();
+  /** `window.json` per collection as read or last written (null: none). */
+  readonly #windowFiles = new Map<string, StoredWindow | null>();
+  /** The window's keys as last stored, per collection (to find the pages whose archive documents it changed). */
+  readonly #windows = new Map<string, readonly WindowKey[]>();
 
   constructor(state: ObjectStore, site: Site, pageSize = ARCHIVE_PAGE_SIZE) {
     this.#state = state;
+    this.#site = site;
     this.#pageSize = pageSize;
-    this.#windowSize = site.itemLimit;
   }
 
   async #editor(id: string): Promise<ArchiveEditor> {
@@ -153,11 +190,21 @@ export class Collections {
       (value) => parseDirectory(this.#state, key, value),
       'archive directory',
     );
-    const directory = read?.value ?? EMPTY_DIRECTORY;
-    this.#stored.set(id, read === null ? '' : JSON.stringify(directory));
-    const editor = new ArchiveEditor(directory, { pageSize: this.#pageSize, windowSize: this.#windowSize });
+    const directory = read?.value.directory ?? EMPTY_DIRECTORY;
+    this.#labels.set(id, read?.value.label ?? null);
+    this.#windows.set(id, directory.window);
+    this.#stored.set(id, read === null ? '' : this.#directoryText(id, directory));
+    const editor = new ArchiveEditor(directory, {
+      pageSize: this.#pageSize,
+      windowSize: windowSizeOf(this.#site, id),
+    });
     this.#editors.set(id, editor);
     return editor;
+  }
+
+  #directoryText(id: string, directory: ArchiveDirectory): string {
+    const label = this.#labels.get(id) ?? null;
+    return JSON.stringify({ format: 1, ...directory, ...(label === null ? {} : { label }) });
   }
 
   async #loadPages(id: string, editor: ArchiveEditor, numbers: readonly number[]): Promise<void> {
@@ -185,12 +232,29 @@ export class Collections {
       const editor = await this.#editor(id);
       await this.#loadPages(id, editor, editor.pagesNeeded(list));
       editor.apply(list);
+      for (const delta of list) if (delta.label !== undefined) this.#labels.set(id, delta.label);
     }
   }
 
-  /** Makes sure every collection with a stored directory is open (for a forced re-render). */
+  /** Makes sure these collections are open (rendered at the end of the run even when no delta touched them). */
   async openAll(ids: readonly string[]): Promise<void> {
     for (const id of ids) await this.#editor(id);
+  }
+
+  /** Ids of the collections open in this run, sorted. */
+  openIds(): string[] {
+    return [...this.#editors.keys()].sort();
+  }
+
+  /** Ids of every collection with a stored directory (a listing of the state store: for forced renders and GC). */
+  async storedIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const info of this.#state.list(COLLECTION_PREFIX)) {
+      if (!info.key.endsWith('/pages.json')) continue;
+      const id = info.key.slice(COLLECTION_PREFIX.length, -'/pages.json'.length);
+      if (directoryKey(id) === info.key) ids.push(id);
+    }
+    return ids.sort();
   }
 
   /**
@@ -199,7 +263,8 @@ export class Collections {
    */
   async flush(): Promise<void> {
     for (const [id, editor] of this.#editors) {
-      editor.ensurePage();
+      // The site keeps a front page when empty; an empty topic is removed at the end of the run instead.
+      if (id === SITE_COLLECTION_ID) editor.ensurePage();
       const changed = editor.settle();
       await mapLimit(changed, IO_CONCURRENCY, async (number) => {
         const entries = editor.entriesOf(number);
@@ -215,23 +280,89 @@ export class Collections {
   }
 
   async #storeDirectory(id: string, editor: ArchiveEditor): Promise<void> {
-    const text = JSON.stringify(editor.directory());
+    this.#markWindowMoves(id, editor);
+    const text = this.#directoryText(id, editor.directory());
     if (this.#stored.get(id) === text) return;
-    const directory = JSON.parse(text) as ArchiveDirectory;
-    await this.#state.put(directoryKey(id), `${JSON.stringify({ format: 1, ...directory })}\n`, JSON_TYPE);
+    await this.#state.put(directoryKey(id), `${text}\n`, JSON_TYPE);
     this.#stored.set(id, text);
   }
 
-  /** Published output files of every open collection (feeds, front page, archive pages). */
+  /**
+   * An article entering or leaving the feed window leaves or joins its page's archive documents (they hold the
+   * page's articles not in the current document): that page is marked dirty in the directory, so the mark survives
+   * a crash before the render.
+   */
+  #markWindowMoves(id: string, editor: ArchiveEditor): void {
+    const before = this.#windows.get(id) ?? [];
+    const after = editor.directory().window;
+    const inAfter = new Set(after.map((key) => key.id));
+    const inBefore = new Set(before.map((key) => key.id));
+    const moved = [...before.filter((key) => !inAfter.has(key.id)), ...after.filter((key) => !inBefore.has(key.id))];
+    const pages = editor.pages;
+    const numbers = moved.map((key) => pages[pageIndexFor(pages, key)]?.number).filter((n) => n !== undefined);
+    if (numbers.length > 0) editor.markDirty(numbers);
+    this.#windows.set(id, after);
+  }
+
+  /** Published output files of every open collection (current feeds, front page, archive pages and documents). */
   outputCount(): number {
     let count = 0;
-    for (const editor of this.#editors.values()) count += 3 + 1 + editor.pages.length;
+    for (const editor of this.#editors.values()) {
+      if (editor.pages.length === 0) continue;
+      count += FEED_FORMATS.length + 1 + editor.pages.length * (1 + FEED_FORMATS.length);
+    }
     return count;
   }
 
+  /** A collection's `window.json`, read once per run and kept as last written. */
+  async #storedWindow(id: string): Promise<StoredWindow | null> {
+    if (this.#windowFiles.has(id)) return this.#windowFiles.get(id) ?? null;
+    const key = windowKey(id);
+    const read = await readState(this.#state, key, (value) => parseWindow(this.#state, key, value), 'feed window');
+    this.#windowFiles.set(id, read?.value ?? null);
+    return read?.value ?? null;
+  }
+
   /**
-   * Renders and writes what changed since the last render: dirty pages (all with `force`) and the feeds when the
-   * window's articles changed. `records` supplies full articles entering the window; `yieldNow` stops the render
+   * The feed documents a render of the open collections may change, with their hashes as now published (`''` for a
+   * document not published): the current documents, and the archive documents of the pages marked for rendering
+   * (of every page with `all`). Taken before the render and again after it, the two name what changed.
+   */
+  async feedHashes(all: boolean): Promise<FeedHashes> {
+    const hashes: Record<string, string> = {};
+    for (const [id, editor] of this.#editors) {
+      const base = collectionBase(id);
+      const current = (await this.#storedWindow(id))?.feeds ?? {};
+      for (const format of FEED_FORMATS) {
+        const path = currentFeedPath(base, format);
+        hashes[path] = current[path] ?? '';
+      }
+      for (const page of editor.pages) {
+        if (!all && !page.dirty) continue;
+        for (const format of FEED_FORMATS) {
+          const path = archiveFeedPath(base, page.number, format);
+          hashes[path] = page.feeds?.[path] ?? '';
+        }
+      }
+    }
+    return hashes;
+  }
+
+  /** The hash of each of `paths` as now published by the open collections (`''`: not published). */
+  async publishedHashes(paths: readonly string[]): Promise<FeedHashes> {
+    const known = new Map<string, string>();
+    for (const [id, editor] of this.#editors) {
+      for (const [path, hash] of Object.entries((await this.#storedWindow(id))?.feeds ?? {})) known.set(path, hash);
+      for (const page of editor.pages)
+        for (const [path, hash] of Object.entries(page.feeds ?? {})) known.set(path, hash);
+    }
+    return Object.fromEntries(paths.map((path) => [path, known.get(path) ?? '']));
+  }
+
+  /**
+   * Renders and writes what changed since the last render: dirty pages (all with `force`) and those whose archive
+   * documents the window's move changed, and the current feeds when the window's articles changed; removes topics
+   * left without articles. `records` supplies full articles entering the window; `yieldNow` stops the render
    * between pages when the run's time is up. Call after `flush`.
    */
   async render(options: {
@@ -243,12 +374,11 @@ export class Collections {
     readonly force: boolean;
     readonly yieldNow: () => boolean;
     readonly onWrite: (path: string) => void;
+    readonly onDelete: (path: string) => void;
   }): Promise<RenderOutcome> {
     const render = await loadRenderers();
     const written: string[] = [];
-    const feedHashes: string[] = [];
-    const feedFiles: Record<string, string> = {};
-    let complete = true;
+    const deleted: string[] = [];
     const put = async (file: OutputFile) => {
       await options.output.put(file.path, file.body, {
         contentType: file.contentType,
@@ -258,62 +388,92 @@ export class Collections {
       options.onWrite(file.path);
     };
     for (const [id, editor] of [...this.#editors].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const definition = definitionOf(id);
-      const pages = editor.pages;
-      const dirty = pages.map((page, index) => ({ page, index })).filter(({ page }) => options.force || page.dirty);
-      for (let start = 0; start < dirty.length; start += IO_CONCURRENCY) {
-        if (start > 0 && options.yieldNow()) {
-          complete = false;
-          break;
+      if (id !== SITE_COLLECTION_ID && total(editor.pages) === 0) {
+        for (const path of await this.#remove(id, editor, options.output)) {
+          deleted.push(path);
+          options.onDelete(path);
         }
-        const chunk = dirty.slice(start, start + IO_CONCURRENCY);
-        await this.#loadPages(
-          id,
-          editor,
-          chunk.map(({ page }) => page.number),
-        );
-        await mapLimit(chunk, IO_CONCURRENCY, async ({ page, index }) => {
-          const { older, newer } = neighboursOf(pages, index);
-          const entries = editor.entriesOf(page.number).map((entry) => ({
-            article: { id: entry.id, title: entry.title, summary: entry.summary, authors: entry.authors },
-            published: entry.published,
-            updated: entry.updated,
-          }));
-          const files = definition.page(
-            options.site,
-            id,
-            { number: page.number, entries, older, newer },
-            newer === null,
-            render,
-          );
-          const hash = sha256(files.map((file) => `${file.path}\n${file.body}`).join('\n'));
-          if (options.force || hash !== page.rendered) for (const file of files) await put(file);
-          editor.setRendered(page.number, hash);
-        });
-        editor.evictClean();
+        continue;
       }
-      if (!complete) {
+      if (!(await this.#renderPages(id, editor, { ...options, render }, put))) {
         await this.#storeDirectory(id, editor);
-        break;
+        return { written, deleted, complete: false };
       }
-      const feeds = await this.#renderWindow(id, definition, editor, { ...options, render }, put);
-      Object.assign(feedFiles, feeds);
-      feedHashes.push(hashOfFeeds(feeds));
+      await this.#renderWindow(id, editor, { ...options, render }, put);
       await this.#storeDirectory(id, editor);
     }
-    return { written, feedsHash: sha256(feedHashes.join('\n')), feedFiles, complete };
+    return { written, deleted, complete: true };
   }
 
-  /** Renders the feeds of a collection when its window changed (or with `force`); returns each file's hash. */
+  /** Renders a collection's pages that need it; false when the run's time ran out between two chunks. */
+  async #renderPages(
+    id: string,
+    editor: ArchiveEditor,
+    options: {
+      readonly site: Site;
+      readonly force: boolean;
+      readonly yieldNow: () => boolean;
+      readonly entryIdBase: string;
+      readonly render: Renderers;
+    },
+    put: (file: OutputFile) => Promise<void>,
+  ): Promise<boolean> {
+    const { renderArchiveFeeds, renderArchivePage } = options.render;
+    const view = viewOf(options.site, id, this.#labels.get(id) ?? null);
+    const pages = editor.pages;
+    const windowIds = new Set(editor.directory().window.map((key) => key.id));
+    const todo = pages.map((page, index) => ({ page, index })).filter(({ page }) => options.force || page.dirty);
+    for (let start = 0; start < todo.length; start += IO_CONCURRENCY) {
+      if (start > 0 && options.yieldNow()) return false;
+      const chunk = todo.slice(start, start + IO_CONCURRENCY);
+      await this.#loadPages(
+        id,
+        editor,
+        chunk.map(({ page }) => page.number),
+      );
+      await mapLimit(chunk, IO_CONCURRENCY, async ({ page, index }) => {
+        const { older, newer } = neighboursOf(pages, index);
+        const entries = editor.entriesOf(page.number).map((entry) => ({
+          article: { id: entry.id, title: entry.title, summary: entry.summary, authors: entry.authors },
+          published: entry.published,
+          updated: entry.updated,
+          id: entry.entryId ?? entryIdOf({ id: entry.id }, options.entryIdBase),
+        }));
+        const pageView = { number: page.number, entries, older, newer, collection: view };
+        const archived = entries.filter((entry) => !windowIds.has(entry.article.id));
+        const stable = newer !== null && archived.length === entries.length;
+        const feeds = renderArchiveFeeds(options.site, view, { number: page.number, older, newer }, archived, stable);
+        const pageFiles = [
+          renderArchivePage(options.site, { ...pageView, at: 'archive' }),
+          ...(newer === null ? [renderArchivePage(options.site, { ...pageView, at: 'index' })] : []),
+        ];
+        // The HTML by its hash as a whole (as published), each archive document by its own: a page whose documents
+        // changed while its list did not (an article left the feed window) rewrites only the documents.
+        const hash = sha256(pageFiles.map((file) => `${file.path}\n${file.body}`).join('\n'));
+        const hashes = Object.fromEntries(
+          feeds.map((file) => [file.path, sha256(`${file.cacheControl}\n${file.body}`)]),
+        );
+        if (options.force || hash !== page.rendered) for (const file of pageFiles) await put(file);
+        for (const file of feeds) {
+          if (options.force || page.feeds?.[file.path] !== hashes[file.path]) await put(file);
+        }
+        editor.setRendered(page.number, hash, hashes);
+      });
+      editor.evictClean();
+    }
+    return true;
+  }
+
+  /** Renders the current feeds of a collection when its window changed (or with `force`). */
   async #renderWindow(
     id: string,
-    definition: CollectionDefinition,
     editor: ArchiveEditor,
     options: { site: Site; records: RecordSource; entryIdBase: string; force: boolean; render: Renderers },
     put: (file: OutputFile) => Promise<void>,
-  ): Promise<Record<string, string>> {
+  ): Promise<void> {
     const key = windowKey(id);
-    const stored = await readState(this.#state, key, (value) => parseWindow(this.#state, key, value), 'feed window');
+    const window = await this.#storedWindow(id);
+    const stored = window === null ? null : { value: window };
     const keys = editor.directory().window;
     // Entries stored by an earlier normalizer are read in this release's shape (core/records.ts).
     const previous = (stored?.value.entries ?? []).map((entry) => ({
@@ -351,7 +511,12 @@ export class Collections {
     entries = entries.map((entry) =>
       entry.id === undefined ? { ...entry, id: entryIdOf({ id: entry.article.id }, options.entryIdBase) } : entry,
     );
-    const files = definition.feeds(options.site, id, entries, options.render);
+    const files = options.render.renderFeeds(options.site, entries, undefined, {
+      view: viewOf(options.site, id, this.#labels.get(id) ?? null),
+      limit: windowSizeOf(options.site, id),
+      older: editor.pages.at(-1)?.number ?? null,
+      cache: this.#itemHtml,
+    });
     const hashes = Object.fromEntries(files.map((file) => [file.path, sha256(file.body)]));
     for (const file of files) {
       if (options.force || stored?.value.feeds[file.path] !== hashes[file.path]) await put(file);
@@ -359,28 +524,39 @@ export class Collections {
     const text = `${JSON.stringify({ format: 1, entries, feeds: hashes })}\n`;
     if (!unchanged || JSON.stringify(stored?.value.feeds) !== JSON.stringify(hashes)) {
       await this.#state.put(key, text, JSON_TYPE);
+      this.#windowFiles.set(id, { entries, feeds: hashes });
     }
-    return hashes;
   }
 
-  /** The feed files' hash as last rendered (before this run renders), over every collection with a window. */
-  async feedsHash(ids: readonly string[]): Promise<string> {
-    const hashes: string[] = [];
-    for (const id of [...ids].sort()) hashes.push(hashOfFeeds(await this.#storedFeeds(id)));
-    return sha256(hashes.join('\n'));
-  }
-
-  /** sha256 of each feed file as last rendered (before this run renders), by output path, over `ids`. */
-  async feedFiles(ids: readonly string[]): Promise<Record<string, string>> {
-    const files: Record<string, string> = {};
-    for (const id of [...ids].sort()) Object.assign(files, await this.#storedFeeds(id));
-    return files;
-  }
-
-  async #storedFeeds(id: string): Promise<Readonly<Record<string, string>>> {
-    const key = windowKey(id);
-    const stored = await readState(this.#state, key, (value) => parseWindow(this.#state, key, value), 'feed window');
-    return stored?.value.feeds ?? {};
+  /**
+   * Removes a topic left without articles: its published files first (front page, archive pages and documents,
+   * current feeds), then its state, the directory last, so a crash in between is finished by the next run.
+   */
+  async #remove(id: string, editor: ArchiveEditor, output: ObjectStore): Promise<string[]> {
+    const base = collectionBase(id);
+    const paths = [
+      archivePagePath({ number: 0, at: 'index', base }),
+      ...FEED_FORMATS.map((format) => currentFeedPath(base, format)),
+      ...editor.pages.flatMap((page) => [
+        archivePagePath({ number: page.number, at: 'archive', base }),
+        ...FEED_FORMATS.map((format) => archiveFeedPath(base, page.number, format)),
+      ]),
+    ];
+    const removed: string[] = [];
+    await mapLimit(paths, IO_CONCURRENCY, async (path) => {
+      if ((await output.head(path)) === null) return;
+      await output.delete(path);
+      removed.push(path);
+    });
+    const versions: string[] = [];
+    for await (const info of this.#state.list(pageVersionPrefix(id))) versions.push(info.key);
+    await mapLimit(versions, IO_CONCURRENCY, (key) => this.#state.delete(key));
+    await this.#state.delete(windowKey(id));
+    if (this.#stored.get(id) !== '') await this.#state.delete(directoryKey(id));
+    this.#editors.delete(id);
+    this.#windowFiles.set(id, null);
+    this.#stored.delete(id);
+    return removed.sort();
   }
 
   /** Deletes page versions no directory names any more (left by edits and by interrupted checkpoints). */
@@ -396,15 +572,6 @@ export class Collections {
     }
     return removed;
   }
-}
-
-/** One collection's feed files as one hash (path and hash of each file, in the order they were rendered). */
-function hashOfFeeds(feeds: Readonly<Record<string, string>>): string {
-  return sha256(
-    Object.entries(feeds)
-      .map(([path, hash]) => `${path}:${hash}`)
-      .join('\n'),
-  );
 }
 
 /** A live record as a feed entry. */

@@ -89,6 +89,13 @@ export interface RunState {
    * a run journaled before the field existed (its feed.updated then names every feed).
    */
   feedFilesBefore?: Readonly<Record<string, string>> | null;
+  /** Collections the run's stored batches changed (recorded at each checkpoint), rendered at its end. */
+  touched?: string[];
+  /**
+   * The feed documents the render may change, with their hashes before it (`''`: not published), so an interrupted
+   * render still names every changed feed; null when kept in the journal object `feeds-before` (a forced render).
+   */
+  feedHashes?: Readonly<Record<string, string>> | null;
   /** Batch records already handed to the delivery queue. */
   handed: number;
 }

@@ -62,7 +62,9 @@ export async function planRun(options: {
   }
   for (const key of await options.schedule.dueAt(options.now)) sources.add(key);
   const published = head.site !== '';
-  if (published && head.normalizer !== NORMALIZER_VERSION) {
+  // A changed site can change which topics every article belongs to (kinds turned on or off), so every source is
+  // accepted again too; unchanged bytes keep that silent (accept.ts).
+  if (published && (head.normalizer !== NORMALIZER_VERSION || head.site !== options.siteHash)) {
     // Every source is normalized again; unchanged bytes make it silent (accept.ts).
     await index.loadAll();
     complete = true;

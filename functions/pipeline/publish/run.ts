@@ -9,12 +9,13 @@ import { mapLimit } from '../../core/concurrency.ts';
 import type { DeliveryQueue } from '../../core/delivery.ts';
 import { type AnnouncedIds, type EventContext, feedUpdatedEvent } from '../../core/diff.ts';
 import type { WebhookEvent } from '../../core/events.ts';
+import { sha256 } from '../../core/hash.ts';
 import type { Clock, ObjectStore } from '../../core/ports.ts';
 import type { ArticleRecord } from '../../core/records.ts';
+import { journalKey } from '../../core/state-keys.ts';
 import type { LastRun } from '../../core/status.ts';
-import { changedFeedUrls, siteFeeds } from '../../core/websub/topics.ts';
 import { type AcceptContext, acceptBatch, type RecordSource, type RejectedSource } from './accept.ts';
-import { type Collections, collectionsOf, entryOf, SITE_COLLECTION_ID } from './collections.ts';
+import { type Collections, collectionsOf, entryOf, type FeedHashes, SITE_COLLECTION_ID } from './collections.ts';
 import { loadRenderers } from './engines.ts';
 import { handOff, readSubscribers, type StateProblem } from './handoff.ts';
 import { batchCount, type Head, type Journal, type RunState } from './journal.ts';
@@ -22,7 +23,10 @@ import type { WriterLease } from './lock.ts';
 import type { Schedule } from './schedule.ts';
 import { publishSiteFiles } from './site-files.ts';
 import type { SourceIndex } from './source-index.ts';
-import { IO_CONCURRENCY, readRecord, writeRecord } from './state.ts';
+import { IO_CONCURRENCY, JSON_TYPE, readRecord, readState, writeRecord } from './state.ts';
+
+/** Journal object of a run: the feed hashes before its render (see `#feedsBefore`). */
+const FEEDS_BEFORE = 'feeds-before';
 
 /** Sources examined per batch: bounds memory and the work a crash can make a run repeat. */
 export const BATCH_SIZE = 64;
@@ -178,8 +182,11 @@ export class Run {
       return true;
     }
     run.phase = 'render';
-    run.feedsBefore = await this.#c.collections.feedsHash([SITE_COLLECTION_ID]);
-    run.feedFilesBefore = await this.#c.collections.feedFiles([SITE_COLLECTION_ID]);
+    await this.#c.index.flush();
+    await this.#c.collections.flush();
+    await this.#c.collections.openAll([SITE_COLLECTION_ID, ...(run.touched ?? [])]);
+    // A forced render may change every feed document: their hashes go to a journal object, not the root.
+    run.feedHashes = run.forcePages ? null : await this.#c.collections.feedHashes(false);
     await this.#checkpoint();
     return true;
   }
@@ -197,7 +204,7 @@ export class Run {
       events: this.#c.events,
       now: run.started,
       normalizer: this.#c.normalizer,
-      collectionsOf,
+      collectionsOf: collectionsOf(this.#c.site),
       entryIdBase: this.#idBase(),
     };
     const outcome = await acceptBatch(context, keys, replay?.before);
@@ -285,6 +292,7 @@ export class Run {
     await this.#c.index.flush();
     this.#c.head.nextDue = await this.#c.schedule.flush();
     await this.#c.collections.flush();
+    run.touched = [...new Set([...(run.touched ?? []), ...this.#c.collections.openIds()])].sort();
     run.batches = run.batches.map(({ events }) => ({ events }));
     run.flushed = batchCount(run);
     await this.#c.journal.write(this.#c.head);
@@ -293,8 +301,11 @@ export class Run {
 
   async #render(): Promise<boolean> {
     const run = this.#run;
-    await this.#c.collections.openAll([SITE_COLLECTION_ID]);
-    const outcome = await this.#c.collections.render({
+    const collections = this.#c.collections;
+    await collections.openAll([SITE_COLLECTION_ID, ...(run.touched ?? [])]);
+    if (run.forcePages) await collections.openAll(await collections.storedIds());
+    const before = run.feedHashes ?? (await this.#feedsBefore());
+    const outcome = await collections.render({
       site: this.#c.site,
       output: this.#c.output,
       records: this.#c.records,
@@ -302,28 +313,47 @@ export class Run {
       force: run.forcePages,
       yieldNow: () => this.#timeUp(),
       onWrite: (path) => this.#c.tally.written.push(path),
+      onDelete: (path) => this.#c.tally.deleted.push(path),
     });
     this.#steps++;
     this.#c.onProgress?.({ phase: 'render', done: outcome.complete ? 1 : 0, total: 1 });
     if (!outcome.complete) return false;
-    // Only with a render of every page (first publish, a site.json or RENDER_VERSION change): a one-article edit
-    // stays within its request budget (docs/ARCHITECTURE.md).
-    if (run.forcePages || this.#c.head.site === '')
+    // The fixed files and the 404 page only with a render of every page (first publish, a site.json or
+    // RENDER_VERSION change): a one-article edit stays within its request budget (docs/ARCHITECTURE.md).
+    if (run.forcePages || this.#c.head.site === '') {
       this.#c.tally.written.push(...(await publishSiteFiles(this.#c.output)));
-    const ids = outcome.feedsHash === run.feedsBefore ? null : await this.#announcedIds();
+      const { renderNotFoundPage } = await loadRenderers();
+      await this.#write(renderNotFoundPage(this.#c.site));
+    }
+    const after = await collections.publishedHashes(Object.keys(before));
+    const changed = Object.keys(before)
+      .filter((path) => before[path] !== after[path])
+      .sort();
+    const ids = changed.length === 0 ? null : await this.#announcedIds();
     const announced = ids !== null && ids.published.length + ids.updated.length + ids.deleted.length > 0;
     // An adopted release-1 state announces feeds whose bytes the upgrade alone changed only with a real change.
     if (ids !== null && (!run.silent || announced)) {
-      const changedFeeds =
-        run.feedFilesBefore == null
-          ? undefined
-          : changedFeedUrls(siteFeeds(this.#c.site), run.feedFilesBefore, outcome.feedFiles);
-      run.batches.push({ events: [feedUpdatedEvent(ids, outcome.feedsHash, this.#c.events, changedFeeds)] });
+      const hash = sha256(changed.map((path) => `${path}:${after[path] ?? ''}`).join('\n'));
+      const urls = changed.map((path) => `${this.#c.site.siteUrl}/${path}`);
+      run.batches.push({ events: [feedUpdatedEvent(ids, hash, this.#c.events, urls)] });
       run.flushed = batchCount(run);
     }
     // No root write here: a crash during the handoff renders again (writing nothing new) and hands out again.
     run.phase = 'handoff';
     return true;
+  }
+
+  /**
+   * The feed hashes of a forced render's collections before it, kept in the journal the first time the render phase
+   * starts, so a render interrupted after some writes still names every feed the run changed.
+   */
+  async #feedsBefore(): Promise<FeedHashes> {
+    const key = journalKey(this.#run.id, FEEDS_BEFORE);
+    const stored = await readState(this.#c.state, key, (value) => value as FeedHashes, 'feed hashes');
+    if (stored !== null) return stored.value;
+    const hashes = await this.#c.collections.feedHashes(true);
+    await this.#c.state.put(key, `${JSON.stringify(hashes)}\n`, JSON_TYPE);
+    return hashes;
   }
 
   async #announcedIds(): Promise<AnnouncedIds> {
@@ -375,6 +405,7 @@ export class Run {
     await this.#c.journal.write(head);
     // After the root stopped naming them; a crash in between leaves objects the next reconcile removes.
     if (run.spilled.length > 0 || run.work === null) await this.#c.journal.forget(run.id);
+    else if (run.feedHashes === null) await this.#c.state.delete(journalKey(run.id, FEEDS_BEFORE));
   }
 }
 
