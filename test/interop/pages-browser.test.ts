@@ -21,7 +21,7 @@ const SHOTS = join(import.meta.dirname, '.screenshots');
 const WIDE_CELLS = Array.from({ length: 14 }, (_, i) => `Column ${i} heading`);
 const ARTICLE = `---
 title: "Budget night: the figures"
-date: "2026-01-05T10:00:00Z"
+date: "2025-12-05T10:00:00Z"
 category: "Politics"
 tags: ["Budget", "Markets"]
 author: "Ana Lima"
@@ -88,7 +88,7 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) {
     await ws.write(
       `note-${i}.md`,
-      `---\ntitle: "Market note ${i}"\ndate: "2026-01-0${i + 1}T08:00:00Z"\ntags: ["Markets"]\n---\n\nShort note ${i}.\n`,
+      `---\ntitle: "Market note ${i}"\ndate: "2025-12-0${i + 1}T08:00:00Z"\ntags: ["Markets"]\n---\n\nShort note ${i}.\n`,
     );
   }
   await ws.publish();

@@ -26,7 +26,7 @@ beforeAll(async () => {
   };
   await writeFile(join(ws.contentDir, 'site.json'), JSON.stringify(site));
   for (const [i, title] of TITLES.entries()) {
-    const date = new Date(Date.UTC(2026, 0, 1 + i)).toISOString();
+    const date = new Date(Date.UTC(2025, 11, 1 + i)).toISOString();
     await ws.write(`n${i}.md`, `---\ntitle: "${title}"\ndate: "${date}"\ntags: ["Markets"]\n---\n\nNote ${i}.\n`);
   }
   await ws.publish();
