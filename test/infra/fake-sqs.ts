@@ -8,6 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 export interface SqsCall {
   readonly action: string;
@@ -218,4 +219,27 @@ export async function startFakeSqs(): Promise<FakeSqs> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The stand-in and an SDK client pointed at it (one attempt per call, so a failure shows at once). */
+export interface FakeSqsWithClient {
+  readonly sqs: FakeSqs;
+  readonly client: SQSClient;
+}
+
+/** Starts the stand-in and its client; pair with {@link stopFakeSqsWithClient} in `afterAll`. */
+export async function startFakeSqsWithClient(): Promise<FakeSqsWithClient> {
+  const sqs = await startFakeSqs();
+  const client = new SQSClient({
+    region: 'us-east-1',
+    endpoint: sqs.endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+  return { sqs, client };
+}
+
+export async function stopFakeSqsWithClient({ sqs, client }: FakeSqsWithClient): Promise<void> {
+  client.destroy();
+  await sqs.stop();
 }

@@ -6,17 +6,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { deadLetterUnreadable, SqsMessageLedger } from '../../functions/adapters/sqs-queue.ts';
-import type { CliIo } from '../../functions/cli/io.ts';
-import { main } from '../../functions/cli/main.ts';
 import type { DeadLetter, DeliveryJob, WebhookJob } from '../../functions/core/delivery.ts';
 import type { WebhookEvent } from '../../functions/core/events.ts';
 import { fanOut } from '../../functions/core/fan-out.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
-import { type FakeSqs, startFakeSqs } from './fake-sqs.ts';
+import { type CliRun, runCli } from '../helpers/cli.ts';
+import { type FakeSqs, startFakeSqsWithClient, stopFakeSqsWithClient } from './fake-sqs.ts';
 
 const QUEUE = 'Wirefeed-DeliveryQueue';
 const DLQ = 'Wirefeed-DeliveryDLQ';
@@ -26,18 +25,9 @@ let client: SQSClient;
 let dir: string;
 
 beforeAll(async () => {
-  sqs = await startFakeSqs();
-  client = new SQSClient({
-    region: 'us-east-1',
-    endpoint: sqs.endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
+  ({ sqs, client } = await startFakeSqsWithClient());
 });
-afterAll(async () => {
-  client.destroy();
-  await sqs.stop();
-});
+afterAll(() => stopFakeSqsWithClient({ sqs, client }));
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'wirefeed-dlq-'));
   // Fresh queues per test: names unique to it.
@@ -93,25 +83,13 @@ async function deadLetter(j: DeliveryJob, deadAt: string): Promise<DeadLetter> {
   return letter;
 }
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: {
-      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_REGION: 'us-east-1',
-    },
-    cwd: dir,
-  };
-  return { code: await main(argv, io), stdout, stderr };
+async function cli(argv: string[]): Promise<CliRun> {
+  return runCli(argv, dir, {
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+  });
 }
 
 /** Four letters for two subscribers, one bare job SQS redrove itself, one unreadable body. */

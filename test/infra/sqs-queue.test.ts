@@ -1,27 +1,18 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_DELAY_SECONDS, SqsQueue } from '../../functions/adapters/sqs-queue.ts';
 import type { DeliveryJob } from '../../functions/core/delivery.ts';
 import { QueueError } from '../../functions/core/errors.ts';
-import { type FakeSqs, startFakeSqs } from './fake-sqs.ts';
+import { type FakeSqs, startFakeSqsWithClient, stopFakeSqsWithClient } from './fake-sqs.ts';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 let sqs: FakeSqs;
 let client: SQSClient;
 
 beforeAll(async () => {
-  sqs = await startFakeSqs();
-  client = new SQSClient({
-    region: 'us-east-1',
-    endpoint: sqs.endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
+  ({ sqs, client } = await startFakeSqsWithClient());
 });
-afterAll(async () => {
-  client.destroy();
-  await sqs.stop();
-});
+afterAll(() => stopFakeSqsWithClient({ sqs, client }));
 beforeEach(() => {
   sqs.calls.length = 0;
 });

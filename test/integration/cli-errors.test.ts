@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
-import type { CliIo } from '../../functions/cli/io.ts';
-import { main, reportError } from '../../functions/cli/main.ts';
+import { reportError } from '../../functions/cli/main.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
+import { runCli } from '../helpers/cli.ts';
 import { markdownArticle, TEST_SITE, Workspace } from '../helpers/workspace.ts';
 
 const execFileAsync = promisify(execFile);
@@ -28,20 +28,7 @@ afterEach(async () => {
 });
 
 async function run(argv: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env,
-    cwd: ws.root,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
+  return runCli(argv, ws.root, env);
 }
 
 /** Runs the installed command in a child process. */

@@ -3,8 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../functions/cli/io.ts';
-import { main } from '../../functions/cli/main.ts';
+import { runCli } from '../helpers/cli.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -15,20 +14,7 @@ afterAll(async () => {
 });
 
 async function run(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: {},
-    cwd: dir,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
+  return runCli(argv, dir);
 }
 
 describe('usage errors (exit 2) and help (exit 0)', () => {

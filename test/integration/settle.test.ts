@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { createHttpSender } from '../../functions/adapters/http-sender.ts';
@@ -21,7 +21,7 @@ import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
 import { FaultyStore } from '../helpers/faulty-store.ts';
 import { type Receiver, type Reply, startReceiver } from '../helpers/receiver.ts';
 import { ManualClock } from '../helpers/workspace.ts';
-import { type FakeSqs, startFakeSqs } from '../infra/fake-sqs.ts';
+import { type FakeSqs, startFakeSqsWithClient, stopFakeSqsWithClient } from '../infra/fake-sqs.ts';
 
 /** What a ledger was told, in words both adapters can be read back into. */
 type Settled =
@@ -100,18 +100,9 @@ let sqs: FakeSqs;
 let client: SQSClient;
 
 beforeAll(async () => {
-  sqs = await startFakeSqs();
-  client = new SQSClient({
-    region: 'us-east-1',
-    endpoint: sqs.endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
+  ({ sqs, client } = await startFakeSqsWithClient());
 });
-afterAll(async () => {
-  client.destroy();
-  await sqs.stop();
-});
+afterAll(() => stopFakeSqsWithClient({ sqs, client }));
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'wirefeed-settle-'));
   receiver = await startReceiver();

@@ -11,14 +11,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { createHttpSender } from '../../functions/adapters/http-sender.ts';
 import { OutboxQueue } from '../../functions/adapters/outbox-queue.ts';
-import type { CliIo } from '../../functions/cli/io.ts';
-import { main } from '../../functions/cli/main.ts';
 import type { Subscriber } from '../../functions/core/delivery.ts';
 import type { WebhookEvent } from '../../functions/core/events.ts';
 import { fanOut } from '../../functions/core/fan-out.ts';
 import { type DeliveryDeps, drainOutbox } from '../../functions/pipeline/deliver.ts';
 import { HealthKeeper, type HealthNote } from '../../functions/pipeline/subscriber-health.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
+import { type CliRun, runCli } from '../helpers/cli.ts';
 import { type ReceivedRequest, type Receiver, type Reply, startReceiver } from '../helpers/receiver.ts';
 import { ManualClock, webhookLetters } from '../helpers/workspace.ts';
 
@@ -97,21 +96,8 @@ async function drainUntilIdle(delivery = deps()): Promise<void> {
   });
 }
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: {},
-    cwd: dir,
-  };
-  const code = await main([...argv, '--state', dir], io);
-  return { code, stdout, stderr };
+async function cli(argv: string[]): Promise<CliRun> {
+  return runCli([...argv, '--state', dir], dir);
 }
 
 beforeEach(async () => {

@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { OutboxQueue } from '../../functions/adapters/outbox-queue.ts';
-import type { CliIo } from '../../functions/cli/io.ts';
-import { main } from '../../functions/cli/main.ts';
 import type { WebhookEvent } from '../../functions/core/events.ts';
 import { fanOut } from '../../functions/core/fan-out.ts';
 import { SubscriberRepository } from '../../functions/pipeline/subscribers.ts';
+import { runCli } from '../helpers/cli.ts';
 import { type Receiver, startReceiver } from '../helpers/receiver.ts';
 
 let dir: string;
@@ -18,20 +17,7 @@ async function run(
   argv: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env,
-    cwd: dir,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
+  return runCli(argv, dir, env);
 }
 
 async function addSubscriber(extra: string[] = []): Promise<{ id: string; secret: string; stdout: string }> {
