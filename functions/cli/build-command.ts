@@ -94,6 +94,9 @@ export function describeResult(result: PublishResult, targets: BuildTargets, io:
   }
   for (const { file, reason } of result.rejected)
     lines.push(`  rejected           ${printable(`${targets.content}/${file}: ${reason}`)}`);
+  // A warning does not fail the build: the article is published, its image shown as written.
+  for (const { file, reason } of result.warnings)
+    lines.push(`  warning            ${printable(`${targets.content}/${file}: ${reason}`)}`);
   if (result.nextDue !== null) lines.push(`  next scheduled     ${result.nextDue}`);
   return `${lines.join('\n')}\n`;
 }
@@ -113,6 +116,7 @@ export const buildCommand: Command = async (argv, io) => {
         deleted: result.deleted,
         events: articleEvents(result),
         problems: result.problems,
+        warnings: result.warnings.map(({ file, reason }) => ({ file: `${targets.content}/${file}`, reason })),
         nextDue: result.nextDue,
       })}\n`,
     );

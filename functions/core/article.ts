@@ -113,6 +113,11 @@ export interface Article {
   readonly canonicalUrl: string | null;
   /** Front matter `lang` (BCP 47), when the article's language differs from the site's. */
   readonly lang: string | null;
+  /**
+   * What publishing found of the local images in `assets`, by content key (set by the pipeline, which folds it into
+   * `contentHash`, so a replaced image re-renders the article). An image missing here is shown as written.
+   */
+  readonly media?: Readonly<Record<string, AssetInfo>>;
 }
 
 /** What the pipeline knows of a published local file (an image under `content/`), by content key. */
@@ -124,10 +129,20 @@ export interface AssetInfo {
   /** Intrinsic size in pixels. */
   readonly width?: number;
   readonly height?: number;
+  /**
+   * Where the image is published under the output root (`media/<hash>/a.png`): its URL names its bytes, so a
+   * replaced image gets a new URL. Absent: the image is shown at the URL the article wrote.
+   */
+  readonly path?: string;
 }
 
 /** Assets by content key (`articles/img/a.png`); missing keys render without size, length or type. */
 export type AssetCatalog = ReadonlyMap<string, AssetInfo>;
+
+/** The catalog of the images publishing resolved for one article (`Article.media`). */
+export function assetCatalogOf(article: Pick<Article, 'media'>): AssetCatalog {
+  return new Map(Object.entries(article.media ?? {}));
+}
 
 /** An article as it is published: dates resolved by the pipeline (first-seen, last content change). */
 export interface FeedEntry {

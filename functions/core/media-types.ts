@@ -22,11 +22,21 @@ const TYPES_BY_EXTENSION: Record<string, string> = {
 };
 
 /**
- * Images are published under the name they have in `content/`, so a changed image keeps its URL: a week is long
- * enough to spare readers and the CDN repeated downloads, short enough that a replaced image shows within days
- * (give a new version a new name to show it at once).
+ * Images are published under a path that names their bytes (`media/<hash>/<name>`, core/assets.ts): a replaced
+ * image gets a new URL, so the bytes at one URL never change and a year's cache is safe.
  */
-export const IMAGE_CACHE_CONTROL = 'public, max-age=604800';
+export const IMAGE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+
+/** Largest image file published (20 MiB): a bigger one is refused with a warning and shown as written. */
+export const IMAGE_SIZE_LIMIT = 20 * 1024 * 1024;
+
+/**
+ * True for an image type wirefeed publishes. SVG is not: it is a document that can carry script, and served from the
+ * site's origin a reader who opens it runs that script there; an SVG under `content/` is shown as written.
+ */
+export function isPublishedImageType(type: string): boolean {
+  return type !== 'image/svg+xml';
+}
 
 function extensionOf(key: string): string {
   const name = key.slice(key.lastIndexOf('/') + 1);

@@ -63,15 +63,24 @@ export type Headline = Pick<Article, 'title' | 'summary' | 'authors' | 'category
  */
 export type RecordImage =
   | (Omit<LiveRecord, 'article'> & {
-      readonly article: Headline;
+      /** `assets`: the article's local images, so a replayed batch releases the references it held. */
+      readonly article: Headline & { readonly assets?: readonly string[] };
       readonly fields?: Readonly<Partial<Record<ArticleField, string>>>;
     })
   | Tombstone;
 
+/** A field as `article.updated` compares it: `image` covers the bytes of the local images too (a replaced image). */
+function fieldValue(article: Article, field: ArticleField): unknown {
+  const value = article[field] ?? null;
+  const media = article.media;
+  if (field !== 'image' || media === undefined || Object.keys(media).length === 0) return value;
+  return { image: value, media };
+}
+
 /** Digests of the fields an update can name, by field. */
 export function fieldDigests(article: Article): Record<ArticleField, string> {
   const digests = {} as Record<ArticleField, string>;
-  for (const field of ARTICLE_FIELDS) digests[field] = sha256(JSON.stringify(article[field] ?? null)).slice(0, 16);
+  for (const field of ARTICLE_FIELDS) digests[field] = sha256(JSON.stringify(fieldValue(article, field))).slice(0, 16);
   return digests;
 }
 
@@ -86,8 +95,9 @@ export function entryIdOf(record: Pick<RecordBase, 'id' | 'entryId'>, legacyBase
 /** The journal's image of a record. */
 export function imageOf(record: ArticleRecord): RecordImage {
   if (record.state === 'deleted') return record;
-  const { title, summary, authors, category, tags } = record.article;
-  return { ...record, article: { title, summary, authors, category, tags }, fields: fieldDigests(record.article) };
+  const { title, summary, authors, category, tags, assets } = record.article;
+  const headline = { title, summary, authors, category, tags, ...(assets.length === 0 ? {} : { assets }) };
+  return { ...record, article: headline, fields: fieldDigests(record.article) };
 }
 
 /** What the source index remembers of one source key. */

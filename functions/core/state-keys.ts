@@ -4,6 +4,8 @@
  * The layout is described in docs/ARCHITECTURE.md ("State keys").
  */
 
+import { sha256 } from './hash.ts';
+
 /** Content store: the site configuration. */
 export const SITE_KEY = 'site.json';
 /** Content store: article sources live under this prefix. */
@@ -63,6 +65,12 @@ export function windowKey(collection: string): string {
 }
 
 /** State store: objects of a run in progress (its work list, batches spilled from the root record). */
+/** One object per local image that articles reference: who references it, and which bytes (core/assets.ts). */
+export const ASSET_PREFIX = 'assets/';
+export function assetStateKey(contentKey: string): string {
+  return `${ASSET_PREFIX}${sha256(contentKey).slice(0, 32)}.json`;
+}
+
 export const JOURNAL_PREFIX = 'journal/';
 export function journalKey(run: string, name: string): string {
   return `${JOURNAL_PREFIX}${run}/${name}.json`;

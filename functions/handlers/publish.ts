@@ -105,6 +105,7 @@ async function publishBatch(event: SQSEvent, context: Partial<Context> | undefin
       events: result.events.length,
       rejected: result.rejected,
       problems: result.problems,
+      warnings: result.warnings,
       durationMs,
     });
     for (const handed of result.events) {

@@ -30,6 +30,7 @@ import { NORMALIZER_VERSION } from '../core/normalize/version.ts';
 import type { Clock, ObjectStore } from '../core/ports.ts';
 import { RENDER_VERSION } from '../core/render/version.ts';
 import type { RejectedSource } from './publish/accept.ts';
+import type { SourceWarning } from './publish/assets.ts';
 import { Collections } from './publish/collections.ts';
 import type { StateProblem } from './publish/handoff.ts';
 import { emptyHead, type Head, Journal, type RunState } from './publish/journal.ts';
@@ -43,6 +44,7 @@ import { loadSite } from './site.ts';
 import { clearFailure, recordFailure } from './status.ts';
 
 export type { RejectedSource } from './publish/accept.ts';
+export type { SourceWarning } from './publish/assets.ts';
 export type { StateProblem } from './publish/handoff.ts';
 export type { PublishProgress } from './publish/run.ts';
 export { isSourceKey } from './publish/sources.ts';
@@ -94,6 +96,8 @@ export interface PublishResult {
   readonly events: readonly WebhookEvent[];
   /** State objects that could not be used (e.g. an unreadable subscriber record); the run went on without them. */
   readonly problems: readonly StateProblem[];
+  /** Sources this call published with a warning: an image that is missing, unreadable, too large or refused. */
+  readonly warnings: readonly SourceWarning[];
   /** Id of the run in progress when this call is `incomplete` (the next call continues it), else null. */
   readonly run: string | null;
   /**
@@ -186,7 +190,7 @@ async function publishRun(ports: PublishPorts, options: PublishOptions): Promise
   let index = new SourceIndex(state);
   let head = await journal.read();
   const legacy = head === null && (await hasLegacyState(state));
-  const tally: RunTally = { written: [], deleted: [], events: [], rejected: new Map(), problems: [] };
+  const tally: RunTally = { written: [], deleted: [], events: [], rejected: new Map(), problems: [], warnings: [] };
   let plan: Plan | null = null;
   let complete = false;
 
@@ -336,6 +340,7 @@ function summarize(
     deleted,
     events: tally.events,
     problems: tally.problems,
+    warnings: tally.warnings,
     run: status === 'incomplete' ? (head.run?.id ?? null) : null,
     nextDue: head.nextDue,
   };

@@ -7,9 +7,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isImageSourceKey } from '../../functions/core/assets.ts';
 import { PUBLISH_MESSAGE_GROUP, parsePublishMessage, reconcileBody } from '../../functions/core/publish-messages.ts';
 import { DEFAULT_SCHEDULE_MS, maxAttempts } from '../../functions/core/retry-schedule.ts';
 import { ENV } from '../../functions/handlers/env-names.ts';
+import { isSourceKey } from '../../functions/pipeline/publish/sources.ts';
 import { addSecurityChecks } from '../../infra/constructs/security-checks.ts';
 import { DELIVERY_MAX_CONCURRENCY, VISIBILITY_FACTOR, WirefeedStack } from '../../infra/wirefeed-stack.ts';
 import { resourcesOfType, type Synthesized, type SynthOptions, synthesizeWirefeed } from './synth.ts';
@@ -263,6 +265,23 @@ describe('event sources', () => {
     expect(deployment?.DependsOn).toEqual(
       expect.arrayContaining([ruleId, logicalId(synth.stack.publishQueue.queue), ...queuePolicies]),
     );
+  });
+
+  it('route uploads and deletes of images beside articles to the publish queue, as sources of their own kind', () => {
+    const rules = synth.template.findResources('AWS::Events::Rule', {
+      Properties: { EventPattern: { source: ['aws.s3'] } },
+    });
+    const filters = Object.values(rules).flatMap(
+      (rule) =>
+        (rule as { Properties: { EventPattern: { detail: { object: { key: unknown[] } } } } }).Properties.EventPattern
+          .detail.object.key,
+    );
+    // EventBridge matches a key by exact value or prefix; each image key the pipeline reads must pass one of them.
+    const matches = (key: string) =>
+      filters.some((f) => (typeof f === 'string' ? f === key : key.startsWith((f as { prefix: string }).prefix)));
+    for (const key of ['articles/img/boat.png', 'articles/2026/photo.jpeg', 'articles/a.webp', 'articles/b.avif'])
+      expect(matches(key), key).toBe(true);
+    expect(isImageSourceKey('articles/img/boat.png') && isSourceKey('articles/img/boat.png')).toBe(true);
   });
 
   it('route created and deleted articles and site.json to the publish queue in one message group', () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, serveDirectory } from '../../functions/adapters/http-server.ts';
 import { articleUrl, type FeedEntry } from '../../functions/core/article.ts';
 import { sortNewestFirst } from '../../functions/core/render/index.ts';
+import { pngImage } from '../helpers/images.ts';
 import {
   hostileEntry,
   MEDIA_ASSETS,
@@ -13,6 +14,7 @@ import {
   sampleSite,
   writeRenderedSite,
 } from '../helpers/sample-entries.ts';
+import { markdownArticle, TEST_SITE, Workspace } from '../helpers/workspace.ts';
 import { withoutXmlInvalid } from '../helpers/xml-text.ts';
 import { checkJsonFeedSchema, checkWithFeedparser, checkWithNewsboat, utcParts } from './check-feeds.ts';
 
@@ -86,6 +88,23 @@ describe('Debian feedparser', () => {
     const content = byLink(rss, 'port-figures')?.content[0] ?? '';
     expect(content).toContain('<table>');
     expect(content).toContain('echo "&lt;done&gt;"');
+  });
+
+  it('reads the enclosure of an image published beside its article by `publish`: its media URL, length and type', async () => {
+    const ws = await Workspace.create();
+    try {
+      const png = pngImage(16, 9);
+      await ws.write('pier.png', png);
+      await ws.write('pier.md', markdownArticle('Pier', '![The pier](pier.png)', { date: '2025-06-01' }));
+      const result = await ws.publish();
+      const path = result.written.find((p) => p.startsWith('media/')) as string;
+      const { rss, atom } = await checkWithFeedparser(ws.outDir);
+      const enclosure = { href: `${TEST_SITE.siteUrl}/${path}`, type: 'image/png', length: String(png.length) };
+      expect(rss.entries[0]?.enclosures).toEqual([enclosure]);
+      expect(atom.entries[0]?.enclosures).toEqual([enclosure]);
+    } finally {
+      await ws.dispose();
+    }
   });
 
   it('rejects a directory whose feed is malformed (the check can fail)', async () => {

@@ -183,10 +183,10 @@ describe('media helpers for the pipeline', () => {
     }
   });
 
-  it('publishes images with their media type and a week of caching', () => {
-    expect([contentTypeFor('articles/img/a.JPG'), cacheControlFor('articles/img/a.JPG')]).toEqual([
+  it('publishes images with their media type and a year of immutable caching (their path names their bytes)', () => {
+    expect([contentTypeFor('media/0123456789abcdef/a.JPG'), cacheControlFor('media/0123456789abcdef/a.JPG')]).toEqual([
       'image/jpeg',
-      'public, max-age=604800',
+      'public, max-age=31536000, immutable',
     ]);
     expect(contentTypeFor('articles/x.webp')).toBe('image/webp');
     expect(contentTypeFor('articles/x.avif')).toBe('image/avif');

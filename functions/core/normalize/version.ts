@@ -5,7 +5,9 @@
  *
  * 2: Markdown through markdown-it (CommonMark + GFM) into the document model; `draft`, `image`, `assets`,
  * `canonicalUrl` and `lang`; Jekyll-style file names.
+ * 3: images under `articles/` are sources of their own kind, and the pipeline resolves each article's local images
+ * (`media`, folded into `contentHash`): re-reading every source once gives every published image its references.
  *
  * In its own module so a publish run can plan (compare versions) without loading the parsers.
  */
-export const NORMALIZER_VERSION = '2';
+export const NORMALIZER_VERSION = '3';

@@ -7,6 +7,7 @@
 import {
   type AssetCatalog,
   absoluteHref,
+  assetUrl,
   type Block,
   type ImageRef,
   type Inline,
@@ -36,7 +37,8 @@ export function imageHtml(image: ImageRef, options: BlockRenderOptions): string 
     info?.width !== undefined && info.height !== undefined ? ` width="${info.width}" height="${info.height}"` : '';
   const title = image.title === undefined ? '' : ` title="${escapeAttr(image.title)}"`;
   const lazy = options.lazyImages ? ' loading="lazy"' : '';
-  return `<img src="${escapeAttr(absoluteHref(options.site, image.src))}" alt="${escapeAttr(image.alt)}"${title}${size}${lazy}>`;
+  const src = info?.path === undefined ? absoluteHref(options.site, image.src) : assetUrl(options.site, info.path);
+  return `<img src="${escapeAttr(src)}" alt="${escapeAttr(image.alt)}"${title}${size}${lazy}>`;
 }
 
 function footnoteId(options: BlockRenderOptions, kind: 'fn' | 'fnref', number: number): string {

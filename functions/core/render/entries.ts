@@ -1,5 +1,12 @@
 /** Shared by every renderer: entry order, the item HTML, and text hygiene applied to every string we emit. */
-import { type AssetCatalog, articleUrl, type FeedEntry, type IndexEntry, type Site } from '../article.ts';
+import {
+  type AssetCatalog,
+  articleUrl,
+  assetCatalogOf,
+  type FeedEntry,
+  type IndexEntry,
+  type Site,
+} from '../article.ts';
 import { timeOf } from '../iso-date.ts';
 import { escapeHtml, stripXmlInvalid } from '../text.ts';
 import { renderBlocksHtml } from './blocks.ts';
@@ -93,15 +100,17 @@ export function prepareFeedItems(
   cache?: Map<string, string>,
 ): FeedItem[] {
   return entries.map((entry) => {
+    // Without a catalog, each article's own (the images publishing resolved for it).
+    const catalog = assets ?? assetCatalogOf(entry.article);
     const url = articleUrl(site, entry.article.id);
     const key = `${entry.article.id}\n${entry.article.contentHash}`;
     let contentHtml = cache?.get(key);
     if (contentHtml === undefined) {
-      contentHtml = renderContentHtml(site, entry, assets);
+      contentHtml = renderContentHtml(site, entry, catalog);
       // Bounded: a long run renders many windows; the articles repeated between them are the newest few.
       if (cache !== undefined && cache.size >= 4096) cache.clear();
       cache?.set(key, contentHtml);
     }
-    return { entry, url, id: entry.id ?? url, contentHtml, media: leadMedia(site, entry.article, assets) };
+    return { entry, url, id: entry.id ?? url, contentHtml, media: leadMedia(site, entry.article, catalog) };
   });
 }

@@ -8,6 +8,7 @@ import {
   type AssetCatalog,
   absoluteHref,
   articleUrl,
+  assetCatalogOf,
   type FeedEntry,
   type IndexEntry,
   imagesIn,
@@ -277,8 +278,9 @@ function leadFigure(entry: FeedEntry, options: BlockRenderOptions): string {
 }
 
 /** `articles/<id>.html`: title, byline, date, lead image, key points, body, category and tags, links back. */
-export function renderArticleHtml(site: Site, entry: FeedEntry, assets?: AssetCatalog): string {
+export function renderArticleHtml(site: Site, entry: FeedEntry, catalog?: AssetCatalog): string {
   const { article } = entry;
+  const assets = catalog ?? assetCatalogOf(article);
   const options: BlockRenderOptions = { site, assets, lazyImages: true, idPrefix: article.id };
   const tagList = [...new Set(article.tags.map(clean))].filter((t) => t.trim() !== '' && t !== article.category);
   const keyPoints = renderKeyPointsHtml(article.keyPoints);

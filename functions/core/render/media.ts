@@ -4,7 +4,7 @@
  * `attachments` take what is known. Sizes, lengths and types of local images come from the pipeline's
  * AssetCatalog; a remote image's type is read from its file extension, its length is never guessed.
  */
-import { type Article, type AssetCatalog, absoluteHref, imageContentKey, type Site } from '../article.ts';
+import { type Article, type AssetCatalog, absoluteHref, assetUrl, imageContentKey, type Site } from '../article.ts';
 import { imageTypeOf } from '../media-types.ts';
 
 export interface LeadMedia {
@@ -37,7 +37,7 @@ export function leadMedia(
   const info = key === null ? undefined : assets?.get(key);
   const length = info?.length;
   return {
-    url: absoluteHref(site, image.src),
+    url: info?.path === undefined ? absoluteHref(site, image.src) : assetUrl(site, info.path),
     alt: image.alt,
     ...(image.title === undefined ? {} : { title: image.title }),
     type: info?.type ?? pathTypeOf(image.src),

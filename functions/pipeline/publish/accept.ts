@@ -19,6 +19,8 @@
 
 import type { ArchiveEntry, SortKey } from '../../core/archive.ts';
 import type { Article } from '../../core/article.ts';
+import type { AssetState } from '../../core/assets.ts';
+import { type AssetRefChange, isImageSourceKey } from '../../core/assets.ts';
 import { mapLimit } from '../../core/concurrency.ts';
 import { changeEvent, type EventContext } from '../../core/diff.ts';
 import { InvalidArticleError, StateError } from '../../core/errors.ts';
@@ -35,6 +37,7 @@ import {
   type SourceEntry,
   type Tombstone,
 } from '../../core/records.ts';
+import { resolveMedia, type SourceWarning } from './assets.ts';
 import { topicLabelOf } from './collections.ts';
 import { loadNormalizer } from './engines.ts';
 import { type Hold, heldReason } from './held.ts';
@@ -75,6 +78,8 @@ export interface AcceptContext {
   readonly collectionsOf: (article: Article) => readonly string[];
   /** Base URL of the entry ids of records from before ids were kept (`entryIdOf`). */
   readonly entryIdBase: string;
+  /** The reference object of a local image (who shows it), to examine those articles again when it changes. */
+  readonly imageRefs: (key: string) => Promise<AssetState | null>;
 }
 
 /** Everything a batch decided, before anything is written. */
@@ -99,15 +104,32 @@ export interface BatchOutcome {
   readonly problems: readonly { readonly key: string; readonly reason: string }[];
   /** For every source key examined: when it falls due if it is scheduled, else null. */
   readonly schedule: readonly ScheduleChange[];
+  /** Changes of articles' references to local images (publish/assets.ts applies them). */
+  readonly assetRefs: readonly AssetRefChange[];
+  /** Sources that publish with a warning (a missing or refused image). */
+  readonly warnings: readonly SourceWarning[];
 }
 
 type Claim =
   | { readonly kind: 'missing' }
   | { readonly kind: 'rejected'; readonly fingerprint: Fingerprint; readonly reason: string }
   | { readonly kind: 'held'; readonly fingerprint: Fingerprint; readonly hold: Hold; readonly article: Article }
-  | { readonly kind: 'claims'; readonly fingerprint: Fingerprint; readonly article: Article };
+  | {
+      readonly kind: 'claims';
+      readonly fingerprint: Fingerprint;
+      readonly article: Article;
+      readonly warnings?: readonly SourceWarning[];
+    }
+  /** A local image: claims no id; the articles that show it are examined with it. */
+  | { readonly kind: 'image'; readonly fingerprint: Fingerprint };
 
 async function claimOf(content: ObjectStore, key: string, now: Date): Promise<Claim> {
+  if (isImageSourceKey(key)) {
+    // Only the fingerprint: the articles that show it read the bytes (resolveMedia).
+    const info = await content.head(key);
+    if (info === null) return { kind: 'missing' };
+    return { kind: 'image', fingerprint: { revision: info.revision, etag: info.etag } };
+  }
   const read = await readSource(content, key);
   if (read.state === 'missing') return { kind: 'missing' };
   if (read.state === 'unreadable') return { kind: 'rejected', fingerprint: read.fingerprint, reason: read.reason };
@@ -116,7 +138,8 @@ async function claimOf(content: ObjectStore, key: string, now: Date): Promise<Cl
     const article = normalizeArticle(read.body, { path: key });
     const hold = heldReason(article, now);
     if (hold !== null) return { kind: 'held', fingerprint: read.fingerprint, hold, article };
-    return { kind: 'claims', fingerprint: read.fingerprint, article };
+    const media = await resolveMedia(content, article);
+    return { kind: 'claims', fingerprint: read.fingerprint, article: media.article, warnings: media.warnings };
   } catch (error) {
     if (error instanceof InvalidArticleError) {
       return { kind: 'rejected', fingerprint: read.fingerprint, reason: error.reason };
@@ -215,6 +238,7 @@ export async function acceptBatch(
   const records = new Map<string, ArticleRecord | null>();
   const affected = new Set<string>(Object.keys(replay ?? {}));
   const blocked = new Map<string, StateError>();
+  const imageProblems: { key: string; reason: string }[] = [];
 
   // Read the batch, then keep reading the claimants of ids whose owner went, until nothing new is needed.
   let toRead = [...new Set(keys)];
@@ -246,6 +270,20 @@ export async function acceptBatch(
       if (!blocked.has(id)) records.set(id, loaded[i] ?? null);
     });
     const next = new Set<string>();
+    // A changed, new or deleted image: the articles that show it are examined with it.
+    const images = toRead.filter(isImageSourceKey);
+    const shown = await mapLimit(images, IO_CONCURRENCY, async (key) => {
+      try {
+        return await context.imageRefs(key);
+      } catch (error) {
+        if (!(error instanceof StateError)) throw error;
+        imageProblems.push({ key: error.key, reason: error.reason });
+        return null;
+      }
+    });
+    for (const state of shown) {
+      for (const ref of Object.values(state?.refs ?? {})) if (!claims.has(ref.source)) next.add(ref.source);
+    }
     for (const id of affected) {
       const record = records.get(id);
       if (record?.state !== 'live' || ownerStays(record, claims, index)) continue;
@@ -256,6 +294,7 @@ export async function acceptBatch(
 
   // Sources touching an unreadable record wait (their index entries are not updated, so the next run retries them).
   const problems = [...blocked].map(([, error]) => ({ key: error.key, reason: error.reason }));
+  problems.push(...imageProblems);
   for (const [key, claim] of [...claims]) {
     const ids = [index.get(key)?.id ?? null, claim.kind === 'claims' ? claim.article.id : null];
     if (ids.some((id) => id !== null && blocked.has(id))) claims.delete(key);
@@ -269,6 +308,7 @@ export async function acceptBatch(
     removedPages: [] as string[],
     events: [] as WebhookEvent[],
     deltas: [] as CollectionDelta[],
+    assetRefs: [] as AssetRefChange[],
   };
   const owners = new Map<string, string | null>();
   let liveDelta = 0;
@@ -290,6 +330,7 @@ export async function acceptBatch(
     liveDelta += (next?.state === 'live' ? 1 : 0) - (before[id]?.state === 'live' ? 1 : 0);
     const changed = !sameRecord(disk, next);
     if (changed && next !== null) out.records.push(next);
+    if (changed || forced) out.assetRefs.push(...assetRefChanges(id, [disk, before[id] ?? null], next));
     const event = changeEvent(
       disk === null ? null : imageOf(disk),
       next === null ? null : imageOf(next),
@@ -321,6 +362,10 @@ export async function acceptBatch(
       continue;
     }
     const { revision, etag } = claim.fingerprint;
+    if (claim.kind === 'image') {
+      entries.push([key, { revision, etag, id: null }]);
+      continue;
+    }
     if (claim.kind === 'held') {
       // Claims nothing until it is published; its bytes are remembered so that an unchanged draft is not re-read.
       entries.push([key, { revision, etag, id: null }]);
@@ -343,8 +388,13 @@ export async function acceptBatch(
       rejected.push({ file: key, reason });
     }
   }
+  const warnings: SourceWarning[] = [];
+  for (const [key, claim] of [...claims].sort(([a], [b]) => byKey(a, b))) {
+    if (claim.kind === 'claims' && owners.get(claim.article.id) === key) warnings.push(...(claim.warnings ?? []));
+  }
   return {
     keys: [...claims.keys()].sort(byKey),
+    warnings,
     before,
     index: entries,
     rejected,
@@ -452,4 +502,26 @@ function nextRecord(
     // Minted once: a new id gets today's article URL, an existing record keeps (or is given) the id it has.
     entryId: prior === null ? context.events.articleUrl(id) : entryIdOf(prior, context.entryIdBase),
   };
+}
+
+/**
+ * How one id's references to local images change from its prior states (the record on disk and the journal's
+ * pre-image, which differ after a crash) to `next`: set for every image it shows, removed for those it showed.
+ */
+function assetRefChanges(
+  id: string,
+  prior: readonly (ArticleRecord | RecordImage | null)[],
+  next: ArticleRecord | null,
+): AssetRefChange[] {
+  const shown = next?.state === 'live' ? next.article.assets : [];
+  const changes: AssetRefChange[] = [];
+  for (const key of shown) {
+    const path = next?.state === 'live' ? (next.article.media?.[key]?.path ?? null) : null;
+    changes.push({ key, id, ref: { source: (next as LiveRecord).source, path } });
+  }
+  const before = new Set<string>();
+  for (const record of prior)
+    if (record?.state === 'live') for (const key of record.article.assets ?? []) before.add(key);
+  for (const key of [...before].sort(byKey)) if (!shown.includes(key)) changes.push({ key, id, ref: null });
+  return changes;
 }

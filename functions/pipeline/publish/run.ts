@@ -15,6 +15,7 @@ import type { ArticleRecord } from '../../core/records.ts';
 import { journalKey } from '../../core/state-keys.ts';
 import type { LastRun } from '../../core/status.ts';
 import { type AcceptContext, acceptBatch, type RecordSource, type RejectedSource } from './accept.ts';
+import { AssetBatch, readAssetState, type SourceWarning } from './assets.ts';
 import { type Collections, collectionsOf, entryOf, type FeedHashes, SITE_COLLECTION_ID } from './collections.ts';
 import { loadRenderers } from './engines.ts';
 import { handOff, readSubscribers, type StateProblem } from './handoff.ts';
@@ -71,6 +72,8 @@ export interface RunTally {
   readonly events: WebhookEvent[];
   readonly rejected: Map<string, string>;
   readonly problems: StateProblem[];
+  /** Sources published with a warning, by file (the last run's reason for each). */
+  readonly warnings: SourceWarning[];
 }
 
 export interface RunContext {
@@ -206,14 +209,16 @@ export class Run {
       normalizer: this.#c.normalizer,
       collectionsOf: collectionsOf(this.#c.site),
       entryIdBase: this.#idBase(),
+      imageRefs: (key) => readAssetState(this.#c.state, key),
     };
     const outcome = await acceptBatch(context, keys, replay?.before);
+    this.#c.tally.warnings.push(...outcome.warnings);
     this.#c.tally.problems.push(...outcome.problems);
     const count = replay?.count ?? items.length;
     const schedule = await this.#c.schedule.differing(outcome.schedule);
     const effects =
       outcome.records.length + outcome.pages.length + outcome.removedPages.length + outcome.events.length > 0 ||
-      outcome.deltas.length + schedule.length > 0;
+      outcome.deltas.length + schedule.length + outcome.assetRefs.length > 0;
     if (replay === null && !effects) {
       // Nothing but fingerprints: no intent is needed, the index entries are only a cache.
       for (const [key, entry] of outcome.index) this.#c.index.set(key, entry);
@@ -230,6 +235,9 @@ export class Run {
       await writeRecord(this.#c.state, record);
       this.#c.records.remember(record.id, record);
     });
+    // Images before the pages that show them; the ones no page shows any more go after the pages (assets.ts).
+    const images = await AssetBatch.prepare(this.#c, outcome.assetRefs);
+    await images.publish((path) => this.#c.tally.written.push(path));
     if (outcome.pages.length > 0) {
       const { renderArticlePage } = await loadRenderers();
       await mapLimit(outcome.pages, IO_CONCURRENCY, (record) =>
@@ -241,6 +249,7 @@ export class Run {
       await this.#c.output.delete(path);
       this.#c.tally.deleted.push(path);
     });
+    await images.settle((path) => this.#c.tally.deleted.push(path));
 
     for (const [key, entry] of outcome.index) this.#c.index.set(key, entry);
     await this.#c.schedule.apply(schedule);
