@@ -24,7 +24,7 @@ import { changeEvent, type EventContext } from '../../core/diff.ts';
 import { InvalidArticleError, StateError } from '../../core/errors.ts';
 import type { WebhookEvent } from '../../core/events.ts';
 import { toUtcIso } from '../../core/iso-date.ts';
-import type { ObjectStore } from '../../core/ports.ts';
+import type { ObjectStore, ParallelNormalizer } from '../../core/ports.ts';
 import {
   type ArticleRecord,
   entryIdOf,
@@ -75,6 +75,8 @@ export interface AcceptContext {
   readonly collectionsOf: (article: Article) => readonly string[];
   /** Base URL of the entry ids of records from before ids were kept (`entryIdOf`). */
   readonly entryIdBase: string;
+  /** Reads and normalizes a source (e.g. one a worker pool began on ahead); default: `readNormalized` in-process. */
+  readonly read?: (key: string) => Promise<NormalizedRead>;
 }
 
 /** Everything a batch decided, before anything is written. */
@@ -107,22 +109,41 @@ type Claim =
   | { readonly kind: 'held'; readonly fingerprint: Fingerprint; readonly hold: Hold; readonly article: Article }
   | { readonly kind: 'claims'; readonly fingerprint: Fingerprint; readonly article: Article };
 
-async function claimOf(content: ObjectStore, key: string, now: Date): Promise<Claim> {
+/** One source read and normalized: what its claim is made of (normalize runs in-process or on a worker). */
+export type NormalizedRead =
+  | { readonly state: 'missing' }
+  | { readonly state: 'unreadable' | 'invalid'; readonly fingerprint: Fingerprint; readonly reason: string }
+  | { readonly state: 'normalized'; readonly fingerprint: Fingerprint; readonly article: Article };
+
+/** Reads `key` and normalizes it, with `normalize` when given (a worker pool), else on this thread. */
+export async function readNormalized(
+  content: ObjectStore,
+  key: string,
+  normalize?: ParallelNormalizer['normalize'],
+): Promise<NormalizedRead> {
   const read = await readSource(content, key);
-  if (read.state === 'missing') return { kind: 'missing' };
-  if (read.state === 'unreadable') return { kind: 'rejected', fingerprint: read.fingerprint, reason: read.reason };
-  const { normalizeArticle } = await loadNormalizer();
+  if (read.state === 'missing') return { state: 'missing' };
+  if (read.state === 'unreadable') return { state: 'unreadable', fingerprint: read.fingerprint, reason: read.reason };
   try {
-    const article = normalizeArticle(read.body, { path: key });
-    const hold = heldReason(article, now);
-    if (hold !== null) return { kind: 'held', fingerprint: read.fingerprint, hold, article };
-    return { kind: 'claims', fingerprint: read.fingerprint, article };
+    const article =
+      normalize === undefined
+        ? (await loadNormalizer()).normalizeArticle(read.body, { path: key })
+        : await normalize(read.body, key);
+    return { state: 'normalized', fingerprint: read.fingerprint, article };
   } catch (error) {
     if (error instanceof InvalidArticleError) {
-      return { kind: 'rejected', fingerprint: read.fingerprint, reason: error.reason };
+      return { state: 'invalid', fingerprint: read.fingerprint, reason: error.reason };
     }
     throw error;
   }
+}
+
+function claimOf(read: NormalizedRead, now: Date): Claim {
+  if (read.state === 'missing') return { kind: 'missing' };
+  if (read.state !== 'normalized') return { kind: 'rejected', fingerprint: read.fingerprint, reason: read.reason };
+  const hold = heldReason(read.article, now);
+  if (hold !== null) return { kind: 'held', fingerprint: read.fingerprint, hold, article: read.article };
+  return { kind: 'claims', fingerprint: read.fingerprint, article: read.article };
 }
 
 function byKey(a: string, b: string): number {
@@ -221,7 +242,9 @@ export async function acceptBatch(
   while (toRead.length > 0) {
     await index.loadFor(toRead);
     const now = new Date(context.now);
-    const read = await mapLimit(toRead, IO_CONCURRENCY, (key) => claimOf(context.content, key, now));
+    const read = await mapLimit(toRead, IO_CONCURRENCY, async (key) =>
+      claimOf(await (context.read?.(key) ?? readNormalized(context.content, key)), now),
+    );
     toRead.forEach((key, i) => {
       const claim = grandfathered(read[i] as Claim, index.get(key));
       claims.set(key, claim);
