@@ -5,7 +5,8 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { wirefeed: 'functions/cli/main.ts' },
+  // The normalize pool's worker is an entry of its own: the pool starts it by its path next to the bundle.
+  entryPoints: { wirefeed: 'functions/cli/main.ts', 'normalize-worker': 'functions/adapters/normalize-worker.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

@@ -95,20 +95,21 @@ interface BuildDirs {
   readonly state: string;
 }
 
-function buildArgs(dirs: BuildDirs): string[] {
-  return [CLI, 'build', '--content', dirs.content, '--out', dirs.out, '--state', dirs.state, '--json'];
+function buildArgs(dirs: BuildDirs, extra: readonly string[]): string[] {
+  return [CLI, 'build', '--content', dirs.content, '--out', dirs.out, '--state', dirs.state, '--json', ...extra];
 }
 
-async function runCliBuild(dirs: BuildDirs, measureRss: boolean): Promise<ChildRun> {
-  const run = await runTimed(process.execPath, buildArgs(dirs), { env: nodeEnv(), measureRss });
+async function runCliBuild(dirs: BuildDirs, measureRss: boolean, extra: readonly string[] = []): Promise<ChildRun> {
+  const run = await runTimed(process.execPath, buildArgs(dirs, extra), { env: nodeEnv(), measureRss });
   assertOk(run, 'wirefeed build');
   return run;
 }
 
-async function freshBuild(dirs: BuildDirs): Promise<ChildRun> {
+/** A build from an empty state; `extra` CLI options, e.g. `--jobs 1` (no worker pool: the single-threaded path). */
+async function freshBuild(dirs: BuildDirs, extra: readonly string[] = []): Promise<ChildRun> {
   await rm(dirs.out, { recursive: true, force: true });
   await rm(dirs.state, { recursive: true, force: true });
-  return runCliBuild(dirs, true);
+  return runCliBuild(dirs, true, extra);
 }
 
 /** Corpus sizes compared with Hugo besides the main one (full run only); the larger is built once each. */
@@ -198,11 +199,17 @@ export async function runBuildCases(ctx: BenchContext): Promise<BuildCasesResult
 
   const rounds = ctx.quick ? 2 : 3;
   const rss: number[] = [];
-  ctx.log(`case 1: ${rounds} rounds of full build vs I/O floor`);
+  const singleRss: number[] = [];
+  ctx.log(`case 1: ${rounds} rounds of full build (worker pool, and --jobs 1) vs I/O floor`);
   const times = await interleave(rounds, {
     build: async () => {
       const run = await freshBuild(txt);
       if (run.peakRssMb !== null) rss.push(run.peakRssMb);
+      return run.wallMs;
+    },
+    single: async () => {
+      const run = await freshBuild(txt, ['--jobs', '1']);
+      if (run.peakRssMb !== null) singleRss.push(run.peakRssMb);
       return run.wallMs;
     },
     floor: async () => {
@@ -222,7 +229,10 @@ export async function runBuildCases(ctx: BenchContext): Promise<BuildCasesResult
     figures: [
       figure('wall (median)', buildMs / 1000, 's'),
       figure('articles/s', n / (buildMs / 1000), '/s'),
-      figure('peak RSS (median)', rss.length > 0 ? median(rss) : null, 'MB'),
+      figure('peak RSS (median, whole process: main thread and workers)', rss.length > 0 ? median(rss) : null, 'MB'),
+      figure('--jobs 1 (no worker pool): wall (median)', median(times.single) / 1000, 's'),
+      figure('--jobs 1: peak RSS (median)', singleRss.length > 0 ? median(singleRss) : null, 'MB'),
+      figure('worker pool time / --jobs 1 time', pairedRatio(times.build, times.single), '×'),
       figure('I/O floor wall (median)', median(times.floor) / 1000, 's'),
       figure('files written', outputs.length, ''),
       figure('bytes written', outputBytes / 1024 / 1024, 'MiB'),
@@ -233,7 +243,8 @@ export async function runBuildCases(ctx: BenchContext): Promise<BuildCasesResult
       { ...check('build / I/O floor', floorRatio, '×', Number.POSITIVE_INFINITY), goal: 'reported', met: null },
     ],
     notes: [
-      'Each run is a fresh `node bin/wirefeed.mjs build --json` process, running the esbuild bundle that `npm ci` builds.',
+      'Each run is a fresh `node bin/wirefeed.mjs build --json` process, running the esbuild bundle that `npm ci` builds, with its default worker pool (one normalize thread per core but one); `--jobs 1` is the single-threaded path, in the same rounds.',
+      "Peak RSS is GNU time's maximum resident set of the build process; worker threads live in that process, so it includes them.",
       `The I/O floor reads all ${n} sources and writes ${outputs.length} files of the same sizes (output and state), plain node, 16 in flight.`,
     ],
   };

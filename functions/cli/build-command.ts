@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { defaultWorkers, NormalizePool } from '../adapters/normalize-pool.ts';
 import { OutboxQueue } from '../adapters/outbox-queue.ts';
 import { printable, printableJson } from '../core/display.ts';
 import { systemClock } from '../core/ports.ts';
@@ -6,7 +8,7 @@ import type { PublishResult } from '../pipeline/publish.ts';
 import { publish } from '../pipeline/publish.ts';
 import { type CommandSpec, parseCommand } from './args.ts';
 import type { CliIo, Command } from './io.ts';
-import { BUILD_OPTIONS, DEFAULT_TARGETS, JSON_OPTION, openTarget } from './options.ts';
+import { BUILD_OPTIONS, DEFAULT_TARGETS, JSON_OPTION, openTarget, parseJobs } from './options.ts';
 
 export const BUILD_SPEC = {
   name: 'build',
@@ -22,6 +24,8 @@ export interface BuildTargets {
   readonly out: string;
   readonly state: string;
   readonly siteUrl: string | undefined;
+  /** `--jobs`: threads a large build may use, the main thread included; undefined: one per core. */
+  readonly jobs?: number | undefined;
 }
 
 /** Resolves `--content/--out/--state` with their defaults (`content/`, `public/`, `.wirefeed/`). */
@@ -30,13 +34,25 @@ export function buildTargets(values: {
   out?: string;
   state?: string;
   'site-url'?: string;
+  jobs?: string;
 }): BuildTargets {
   return {
     content: values.content ?? DEFAULT_TARGETS.content,
     out: values.out ?? DEFAULT_TARGETS.out,
     state: values.state ?? DEFAULT_TARGETS.state,
     siteUrl: values['site-url'],
+    jobs: parseJobs('build', values.jobs),
   };
+}
+
+/**
+ * The normalize pool a build may use (docs/ARCHITECTURE.md, "Worker pool"): none with `--jobs 1` or on one core.
+ * Its threads start only if the run examines at least `POOL_THRESHOLD` sources, so a small rebuild starts none.
+ */
+function poolFor(targets: BuildTargets): NormalizePool | undefined {
+  const workers = targets.jobs === undefined ? defaultWorkers() : targets.jobs - 1;
+  if (workers < 1 || (targets.jobs === undefined && availableParallelism() < 2)) return undefined;
+  return new NormalizePool({ workers });
 }
 
 /**
@@ -50,26 +66,32 @@ export async function runBuild(
 ): Promise<PublishResult> {
   const state = openTarget('--state', targets.state, io);
   let lastReport = 0;
-  return publish(
-    {
-      content: openTarget('--content', targets.content, io),
-      output: openTarget('--out', targets.out, io),
-      state,
-      queue: new OutboxQueue(state),
-      clock: systemClock,
-    },
-    {
-      ...(targets.siteUrl === undefined ? {} : { siteUrl: targets.siteUrl }),
-      ...(options.changed === undefined ? {} : { changed: options.changed }),
-      onProgress: ({ phase, done, total }) => {
-        const now = Date.now();
-        if (phase === 'sources' && total >= 500 && (now - lastReport > 1000 || done === total)) {
-          lastReport = now;
-          io.stderr(`wirefeed: processed ${done}/${total} sources\n`);
-        }
+  const pool = poolFor(targets);
+  try {
+    return await publish(
+      {
+        content: openTarget('--content', targets.content, io),
+        output: openTarget('--out', targets.out, io),
+        state,
+        queue: new OutboxQueue(state),
+        clock: systemClock,
       },
-    },
-  );
+      {
+        ...(targets.siteUrl === undefined ? {} : { siteUrl: targets.siteUrl }),
+        ...(options.changed === undefined ? {} : { changed: options.changed }),
+        ...(pool === undefined ? {} : { parallel: pool }),
+        onProgress: ({ phase, done, total }) => {
+          const now = Date.now();
+          if (phase === 'sources' && total >= 500 && (now - lastReport > 1000 || done === total)) {
+            lastReport = now;
+            io.stderr(`wirefeed: processed ${done}/${total} sources\n`);
+          }
+        },
+      },
+    );
+  } finally {
+    await pool?.close();
+  }
 }
 
 /** The article events of a result as `{type, id (article id), eventId}`, for `--json`. */

@@ -32,7 +32,25 @@ export const BUILD_OPTIONS = {
   out: { type: 'string', value: 'DIR|s3://BUCKET[/PREFIX]', description: 'published files (default public)' },
   ...STATE_OPTION,
   'site-url': { type: 'string', value: 'URL', description: 'override siteUrl from site.json' },
+  jobs: {
+    type: 'string',
+    value: 'N',
+    description: 'threads for large builds: 1 normalizes on the main thread only (default: one per core)',
+  },
 } as const satisfies Record<string, OptionSpec>;
+
+/**
+ * `--jobs N`: threads a large build may use, the main thread included (N - 1 normalize workers); default one per
+ * core. @throws UsageError for anything but a whole number from 1 to 256.
+ */
+export function parseJobs(command: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const jobs = Number(value);
+  if (!/^\d+$/.test(value) || jobs < 1 || jobs > 256) {
+    throw new UsageError(`${command}: invalid --jobs "${value}": expected a whole number from 1 to 256`);
+  }
+  return jobs;
+}
 
 export const JSON_OPTION = {
   json: { type: 'boolean', description: 'print JSON instead of lines' },

@@ -199,3 +199,6 @@ export function systemErrorReason(error: SystemError): string {
 export function describeSystemError(error: SystemError): string {
   return `${error.path ?? error.syscall ?? 'system call'}: ${systemErrorReason(error)}`;
 }
+
+/** A worker thread of the normalize pool failed (crashed, or threw something normalize never throws). */
+export class WorkerPoolError extends WirefeedError {}

@@ -3,6 +3,8 @@
  * (embedded default) and an AWS adapter; see DESIGN.md.
  */
 
+import type { Article } from './article.ts';
+
 /** A condition on the object currently stored under a key; a write whose condition fails changes nothing. */
 export interface WriteCondition {
   /** `'*'`: write only if no object has this key (create, never replace). */
@@ -105,3 +107,16 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * Normalizes article sources on other threads (the CLI's worker pool, adapters/normalize-pool.ts); what it returns
+ * is exactly what `normalizeArticle` returns on the calling thread. A run uses it only when it examines at least
+ * `threshold` sources, below which starting the threads costs more than they save (docs/ARCHITECTURE.md, "Worker
+ * pool"). The Lambda handlers never pass one.
+ */
+export interface ParallelNormalizer {
+  /** Fewest sources a run must examine for the pool to be used. */
+  readonly threshold: number;
+  /** `normalizeArticle(body, {path})` on a worker; rejects with an InvalidArticleError exactly where it would. */
+  normalize(body: Uint8Array, path: string): Promise<Article>;
+}

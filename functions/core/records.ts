@@ -4,13 +4,23 @@
  * StateError naming its key, never a guess.
  */
 import { type Article, articleUrlAt } from './article.ts';
-import { StateError } from './errors.ts';
+import { InvalidRecordError, StateError } from './errors.ts';
 import { ARTICLE_FIELDS, type ArticleField } from './events.ts';
 import { sha256 } from './hash.ts';
 import { isSlug } from './normalize/slug.ts';
 
-/** Version of the record formats below; a record of another format is migrated or refused, never misread. */
-export const RECORD_FORMAT = 2;
+/**
+ * Version of the record formats below; a record of another format is migrated or refused, never misread. Format 3
+ * stores a live record's article without the fields the record already holds (`id`, `contentHash`, `source`);
+ * format 2, which repeated them, is still read (see {@link parseArticleRecord}).
+ */
+export const RECORD_FORMAT = 3;
+
+/** The earlier format still read: the article stored whole, beside the record's copies of its id, hash and source. */
+const RECORD_FORMAT_2 = 2;
+
+/** Article fields a format-3 record stores once, in the record: filled back in when it is read. */
+const SHARED_FIELDS = ['id', 'contentHash', 'source'] as const;
 
 interface RecordBase {
   readonly format: typeof RECORD_FORMAT;
@@ -195,11 +205,14 @@ export function parseArticleRecord(text: string, location: string, key: string):
     return fail(location, key, 'article record is not a JSON object');
   }
   const record = value as Record<string, unknown>;
-  if (record.format !== RECORD_FORMAT) {
+  if (record.format !== RECORD_FORMAT && record.format !== RECORD_FORMAT_2) {
     return fail(location, key, `article record has format ${JSON.stringify(record.format)}, expected ${RECORD_FORMAT}`);
   }
   const base = badField(record, BASE_CHECKS);
   if (base !== null) return fail(location, key, `article record has a missing or invalid "${base}"`);
+  const older = record.format === RECORD_FORMAT_2;
+  // Read as this format: a format-2 record is rewritten in format 3 only when it changes (no migration pass).
+  record.format = RECORD_FORMAT;
   if (record.state === 'deleted') return record as unknown as Tombstone;
   if (record.state !== 'live') return fail(location, key, 'article record has a missing or invalid "state"');
   const live = badField(record, {
@@ -209,7 +222,12 @@ export function parseArticleRecord(text: string, location: string, key: string):
     article: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
   });
   if (live !== null) return fail(location, key, `article record has a missing or invalid "${live}"`);
-  record.article = withArticleDefaults(record.article as object);
+  const stored = record.article as Record<string, unknown>;
+  if (!older) {
+    const repeated = SHARED_FIELDS.find((field) => field in stored);
+    if (repeated !== undefined) return fail(location, key, `article record repeats "article.${repeated}"`);
+  }
+  record.article = older ? withArticleDefaults(stored) : restoreShared(withArticleDefaults(stored), record);
   const articleField = badField(record.article as Record<string, unknown>, ARTICLE_CHECKS);
   if (articleField !== null) {
     return fail(location, key, `article record has a missing or invalid "article.${articleField}"`);
@@ -220,7 +238,33 @@ export function parseArticleRecord(text: string, location: string, key: string):
   return record as unknown as LiveRecord;
 }
 
-/** Serializes a record (one line of JSON and a newline). */
+/**
+ * The article of a format-3 record with the fields it shares with the record put back, in the order
+ * `normalizeArticle` writes them (ARTICLE_CHECKS), so that whatever serializes the article again — a feed window,
+ * an event — writes the bytes an article fresh from its source gives.
+ */
+function restoreShared(stored: Record<string, unknown>, record: Record<string, unknown>): Record<string, unknown> {
+  const article: Record<string, unknown> = {};
+  for (const field of Object.keys(ARTICLE_CHECKS)) {
+    if ((SHARED_FIELDS as readonly string[]).includes(field)) article[field] = record[field];
+    else if (field in stored) article[field] = stored[field];
+  }
+  for (const [field, v] of Object.entries(stored)) if (!(field in article)) article[field] = v;
+  return article;
+}
+
+/**
+ * Serializes a record (one line of JSON and a newline) in RECORD_FORMAT: a live record's article without the
+ * fields the record holds already. A record whose article disagrees with it on one of them is a bug, not data to
+ * drop silently: it throws.
+ */
 export function serializeRecord(record: ArticleRecord): string {
-  return `${JSON.stringify(record)}\n`;
+  if (record.state === 'deleted') return `${JSON.stringify({ ...record, format: RECORD_FORMAT })}\n`;
+  const { id, contentHash, source, ...article } = record.article;
+  if (id !== record.id || contentHash !== record.contentHash || source !== record.source) {
+    throw new InvalidRecordError(
+      `record ${record.id}: its article's id, content hash or source differs from the record's`,
+    );
+  }
+  return `${JSON.stringify({ ...record, format: RECORD_FORMAT, article })}\n`;
 }

@@ -27,7 +27,7 @@ import { siteFeedUrls } from '../core/feeds.ts';
 import { sha256 } from '../core/hash.ts';
 import { parseJsonBytes } from '../core/json.ts';
 import { NORMALIZER_VERSION } from '../core/normalize/version.ts';
-import type { Clock, ObjectStore } from '../core/ports.ts';
+import type { Clock, ObjectStore, ParallelNormalizer } from '../core/ports.ts';
 import { RENDER_VERSION } from '../core/render/version.ts';
 import type { RejectedSource } from './publish/accept.ts';
 import type { SourceWarning } from './publish/assets.ts';
@@ -77,6 +77,8 @@ export interface PublishOptions {
   readonly onProgress?: (progress: PublishProgress) => void;
   /** Length of the writer lease (default 2 minutes, renewed while the run works). */
   readonly leaseMs?: number;
+  /** Normalizes on other threads when a run examines enough sources (the CLI's worker pool); else in-process. */
+  readonly parallel?: ParallelNormalizer;
 }
 
 export interface PublishResult {
@@ -282,6 +284,7 @@ async function publishRun(ports: PublishPorts, options: PublishOptions): Promise
           tally,
           outOfTime,
           ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+          ...(options.parallel === undefined ? {} : { parallel: options.parallel }),
         },
         head.run,
         fresh,

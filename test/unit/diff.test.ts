@@ -25,7 +25,7 @@ const article = (id: string, contentHash: string): Article => ({
   lang: null,
 });
 const live = (id: string, contentHash: string, version: number): LiveRecord => ({
-  format: 2,
+  format: 3,
   state: 'live',
   id,
   source: `articles/${id}.md`,

@@ -27,7 +27,7 @@ const context: EventContext = {
 function live(version: number, overrides: Partial<LiveRecord['article']> = {}): LiveRecord {
   const article = { ...makeArticle({ id: 'story', title: 'Story' }), ...overrides };
   return {
-    format: 2,
+    format: 3,
     state: 'live',
     id: 'story',
     source: 'articles/story.md',

@@ -26,7 +26,7 @@ import { changeEvent, type EventContext } from '../../core/diff.ts';
 import { InvalidArticleError, StateError } from '../../core/errors.ts';
 import type { WebhookEvent } from '../../core/events.ts';
 import { toUtcIso } from '../../core/iso-date.ts';
-import type { ObjectStore } from '../../core/ports.ts';
+import type { ObjectStore, ParallelNormalizer } from '../../core/ports.ts';
 import {
   type ArticleRecord,
   entryIdOf,
@@ -80,6 +80,8 @@ export interface AcceptContext {
   readonly entryIdBase: string;
   /** The reference object of a local image (who shows it), to examine those articles again when it changes. */
   readonly imageRefs: (key: string) => Promise<AssetState | null>;
+  /** Reads and normalizes a source (e.g. one a worker pool began on ahead); default: `readNormalized` in-process. */
+  readonly read?: (key: string) => Promise<NormalizedRead>;
 }
 
 /** Everything a batch decided, before anything is written. */
@@ -123,29 +125,50 @@ type Claim =
   /** A local image: claims no id; the articles that show it are examined with it. */
   | { readonly kind: 'image'; readonly fingerprint: Fingerprint };
 
-async function claimOf(content: ObjectStore, key: string, now: Date): Promise<Claim> {
+/** One source read and normalized: what its claim is made of (normalize runs in-process or on a worker). */
+export type NormalizedRead =
+  | { readonly state: 'missing' }
+  | { readonly state: 'unreadable' | 'invalid'; readonly fingerprint: Fingerprint; readonly reason: string }
+  | { readonly state: 'normalized'; readonly fingerprint: Fingerprint; readonly article: Article };
+
+/** Reads `key` and normalizes it, with `normalize` when given (a worker pool), else on this thread. */
+export async function readNormalized(
+  content: ObjectStore,
+  key: string,
+  normalize?: ParallelNormalizer['normalize'],
+): Promise<NormalizedRead> {
+  const read = await readSource(content, key);
+  if (read.state === 'missing') return { state: 'missing' };
+  if (read.state === 'unreadable') return { state: 'unreadable', fingerprint: read.fingerprint, reason: read.reason };
+  try {
+    const article =
+      normalize === undefined
+        ? (await loadNormalizer()).normalizeArticle(read.body, { path: key })
+        : await normalize(read.body, key);
+    return { state: 'normalized', fingerprint: read.fingerprint, article };
+  } catch (error) {
+    if (error instanceof InvalidArticleError) {
+      return { state: 'invalid', fingerprint: read.fingerprint, reason: error.reason };
+    }
+    throw error;
+  }
+}
+
+async function claimOf(context: AcceptContext, key: string, now: Date): Promise<Claim> {
+  const { content } = context;
   if (isImageSourceKey(key)) {
     // Only the fingerprint: the articles that show it read the bytes (resolveMedia).
     const info = await content.head(key);
     if (info === null) return { kind: 'missing' };
     return { kind: 'image', fingerprint: { revision: info.revision, etag: info.etag } };
   }
-  const read = await readSource(content, key);
+  const read = await (context.read?.(key) ?? readNormalized(content, key));
   if (read.state === 'missing') return { kind: 'missing' };
-  if (read.state === 'unreadable') return { kind: 'rejected', fingerprint: read.fingerprint, reason: read.reason };
-  const { normalizeArticle } = await loadNormalizer();
-  try {
-    const article = normalizeArticle(read.body, { path: key });
-    const hold = heldReason(article, now);
-    if (hold !== null) return { kind: 'held', fingerprint: read.fingerprint, hold, article };
-    const media = await resolveMedia(content, article);
-    return { kind: 'claims', fingerprint: read.fingerprint, article: media.article, warnings: media.warnings };
-  } catch (error) {
-    if (error instanceof InvalidArticleError) {
-      return { kind: 'rejected', fingerprint: read.fingerprint, reason: error.reason };
-    }
-    throw error;
-  }
+  if (read.state !== 'normalized') return { kind: 'rejected', fingerprint: read.fingerprint, reason: read.reason };
+  const hold = heldReason(read.article, now);
+  if (hold !== null) return { kind: 'held', fingerprint: read.fingerprint, hold, article: read.article };
+  const media = await resolveMedia(content, read.article);
+  return { kind: 'claims', fingerprint: read.fingerprint, article: media.article, warnings: media.warnings };
 }
 
 function byKey(a: string, b: string): number {
@@ -245,7 +268,7 @@ export async function acceptBatch(
   while (toRead.length > 0) {
     await index.loadFor(toRead);
     const now = new Date(context.now);
-    const read = await mapLimit(toRead, IO_CONCURRENCY, (key) => claimOf(context.content, key, now));
+    const read = await mapLimit(toRead, IO_CONCURRENCY, (key) => claimOf(context, key, now));
     toRead.forEach((key, i) => {
       const claim = grandfathered(read[i] as Claim, index.get(key));
       claims.set(key, claim);

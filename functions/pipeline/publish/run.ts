@@ -10,7 +10,7 @@ import type { DeliveryQueue } from '../../core/delivery.ts';
 import { type AnnouncedIds, type EventContext, feedUpdatedEvent } from '../../core/diff.ts';
 import type { WebhookEvent } from '../../core/events.ts';
 import { sha256 } from '../../core/hash.ts';
-import type { Clock, ObjectStore } from '../../core/ports.ts';
+import type { Clock, ObjectStore, ParallelNormalizer } from '../../core/ports.ts';
 import type { ArticleRecord } from '../../core/records.ts';
 import { journalKey } from '../../core/state-keys.ts';
 import type { LastRun } from '../../core/status.ts';
@@ -24,6 +24,7 @@ import type { WriterLease } from './lock.ts';
 import type { Schedule } from './schedule.ts';
 import { publishSiteFiles } from './site-files.ts';
 import type { SourceIndex } from './source-index.ts';
+import { SourceReads } from './source-reads.ts';
 import { IO_CONCURRENCY, JSON_TYPE, readRecord, readState, writeRecord } from './state.ts';
 
 /** Journal object of a run: the feed hashes before its render (see `#feedsBefore`). */
@@ -96,6 +97,8 @@ export interface RunContext {
   /** True when the run should stop before a step expected to take `estimateMs`. */
   readonly outOfTime: (estimateMs: number) => boolean;
   readonly onProgress?: (progress: PublishProgress) => void;
+  /** Normalizes on other threads when the run examines at least its threshold of sources. */
+  readonly parallel?: ParallelNormalizer;
 }
 
 /** One run of a sequence; `phases()` drives it until it is finished or out of time. */
@@ -108,6 +111,8 @@ export class Run {
   /** The run was created by this call and not yet written to the journal. */
   readonly #fresh: boolean;
   #journaled = false;
+  /** Reads through the worker pool, when this run has enough sources to examine for one (see `#sources`). */
+  #reads: SourceReads | null = null;
 
   constructor(context: RunContext, run: RunState, fresh: boolean) {
     this.#c = context;
@@ -160,6 +165,10 @@ export class Run {
   async #sources(): Promise<boolean> {
     const run = this.#run;
     const work = await this.#c.journal.work(run);
+    const parallel = this.#c.parallel;
+    if (parallel !== undefined && run.workCount - run.cursor >= parallel.threshold) {
+      this.#reads = new SourceReads(this.#c.content, parallel);
+    }
     let sinceCheckpoint = 0;
     while (run.open !== null || run.cursor < run.workCount) {
       if (this.#timeUp()) {
@@ -200,6 +209,11 @@ export class Run {
     const replay = run.open;
     const items = replay === null ? takeBatch(work, run.cursor, 's:') : [];
     const keys = replay?.keys ?? items.map((item) => item.slice(2));
+    const reads = this.#reads;
+    if (reads !== null) {
+      reads.prefetch(keys);
+      reads.prefetch(takeBatch(work, run.cursor + (replay?.count ?? items.length), 's:').map((item) => item.slice(2)));
+    }
     const context: AcceptContext = {
       content: this.#c.content,
       index: this.#c.index,
@@ -210,6 +224,7 @@ export class Run {
       collectionsOf: collectionsOf(this.#c.site),
       entryIdBase: this.#idBase(),
       imageRefs: (key) => readAssetState(this.#c.state, key),
+      ...(reads === null ? {} : { read: (key: string) => reads.read(key) }),
     };
     const outcome = await acceptBatch(context, keys, replay?.before);
     this.#c.tally.warnings.push(...outcome.warnings);
