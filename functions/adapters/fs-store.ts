@@ -340,12 +340,25 @@ export class FsStore implements ObjectStore {
    * "unchanged" from size and mtime never makes the store read the file.
    */
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    yield* this.#listed(prefix);
+  }
+
+  /** The whole listing in one array: a reconcile of tens of thousands of sources awaits once, not once per file. */
+  async *listPages(prefix: string): AsyncIterable<readonly ObjectInfo[]> {
+    const listed = this.#listed(prefix);
+    if (listed.length > 0) yield listed;
+  }
+
+  /** The listing of `list` and `listPages`: one walk, then one `lstat` per file. */
+  #listed(prefix: string): ObjectInfo[] {
     // Walk only the directory that can hold the prefix, then filter by the full prefix.
     const slash = prefix.lastIndexOf('/');
     const base = slash === -1 ? '' : prefix.slice(0, slash);
     const keys: string[] = [];
     this.#walk(base, keys);
     keys.sort();
+    const listed: ObjectInfo[] = [];
+    const hash = this.#etagOf.bind(this);
     for (const key of keys) {
       if (!key.startsWith(prefix)) continue;
       // Keys are validated relative paths: a plain concatenation is the path (and far cheaper than join).
@@ -353,18 +366,19 @@ export class FsStore implements ObjectStore {
       const stats = lstatSync(path, { throwIfNoEntry: false });
       if (stats === undefined || stats.isDirectory()) continue;
       if (!stats.isFile()) {
-        yield {
+        listed.push({
           key,
           size: 0,
           lastModified: stats.mtime,
           etag: md5Etag(EMPTY),
           revision: revisionOf(stats),
           unreadable: unreadableReason(stats),
-        };
+        });
         continue;
       }
-      yield new ListedFile(key, path, stats, this.#etagOf.bind(this));
+      listed.push(new ListedFile(key, path, stats, hash));
     }
+    return listed;
   }
 
   #etagOf(key: string, path: string, stats: Stats, operation: string): string {

@@ -2,16 +2,9 @@ import { UsageError } from '../core/errors.ts';
 import { VERSION } from '../core/version.ts';
 import { ENV } from '../handlers/env-names.ts';
 import { didYouMean } from './args.ts';
-import { buildCommand } from './build-command.ts';
-import { deliverCommand, deliveriesCommand } from './deliveries-command.ts';
-import { devCommand } from './dev-command.ts';
-import { hubCommand } from './hub-command.ts';
 import type { CliIo, Command } from './io.ts';
 import { processIo } from './io.ts';
-import { normalizeCommand } from './normalize-command.ts';
 import { EXIT, reportError } from './report.ts';
-import { statusCommand } from './status-command.ts';
-import { subscribersCommand } from './subscribers-command.ts';
 
 export { EXIT, reportError } from './report.ts';
 
@@ -42,15 +35,20 @@ Exit codes: 0 ok, 1 failure or rejected articles (status: something needs attent
 again later), 70 internal error (a bug: please report it).
 `;
 
-const COMMANDS: Record<string, Command> = {
-  normalize: normalizeCommand,
-  build: buildCommand,
-  dev: devCommand,
-  subscribers: subscribersCommand,
-  deliver: deliverCommand,
-  deliveries: deliveriesCommand,
-  status: statusCommand,
-  hub: hubCommand,
+/**
+ * Each command is loaded when it runs, so a start-up pays only for the command it runs: `wirefeed build` on an
+ * unchanged tree never loads the dev server, the watcher, the delivery code or the Markdown parser (which
+ * publish loads itself, on the first source it normalizes: publish/engines.ts).
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  normalize: async () => (await import('./normalize-command.ts')).normalizeCommand,
+  build: async () => (await import('./build-command.ts')).buildCommand,
+  dev: async () => (await import('./dev-command.ts')).devCommand,
+  subscribers: async () => (await import('./subscribers-command.ts')).subscribersCommand,
+  deliver: async () => (await import('./deliveries-command.ts')).deliverCommand,
+  deliveries: async () => (await import('./deliveries-command.ts')).deliveriesCommand,
+  status: async () => (await import('./status-command.ts')).statusCommand,
+  hub: async () => (await import('./hub-command.ts')).hubCommand,
 };
 
 /** Runs the `wirefeed` command line; resolves to the exit code. Every error is reported by `reportError`. */
@@ -65,11 +63,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     return EXIT.ok;
   }
   try {
-    const command = COMMANDS[name];
-    if (command === undefined) {
+    const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (load === undefined) {
       throw new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))} (see wirefeed --help)`);
     }
-    return await command(rest, io);
+    return await (await load())(rest, io);
   } catch (error) {
     return reportError(error, io);
   }

@@ -86,6 +86,32 @@ export interface ObjectStore {
   delete(key: string, options?: DeleteOptions): Promise<void>;
   /** Every object whose key starts with `prefix` ('' for all), in ascending key order, all pages. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
+  /**
+   * Optional: the objects of `list`, in ascending key order, in arrays (a directory store: the whole listing at once),
+   * so a caller going through tens of thousands of keys (a reconcile of every source) pays one await per array
+   * instead of one per key. Callers use `listInPages`, which falls back to `list`.
+   */
+  listPages?(prefix: string): AsyncIterable<readonly ObjectInfo[]>;
+}
+
+/** Keys per array when a store lists only one object at a time. */
+const LIST_PAGE = 1000;
+
+/** The objects `store.list(prefix)` yields, in arrays: the store's own `listPages` when it has one. */
+export async function* listInPages(store: ObjectStore, prefix: string): AsyncIterable<readonly ObjectInfo[]> {
+  if (store.listPages !== undefined) {
+    yield* store.listPages(prefix);
+    return;
+  }
+  let page: ObjectInfo[] = [];
+  for await (const info of store.list(prefix)) {
+    page.push(info);
+    if (page.length >= LIST_PAGE) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
 }
 
 /**

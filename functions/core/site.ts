@@ -22,6 +22,8 @@ export const DEFAULT_TIME_ZONE = 'UTC';
 /** True for a time zone name the runtime's time zone database knows (`Europe/Berlin`, `UTC`, `Asia/Kolkata`). */
 export function isTimeZone(name: string): boolean {
   if (name.trim() === '' || name.length > 64) return false;
+  // The default needs no check, and the first time-zone formatter costs a build that renders nothing ~10 ms of ICU.
+  if (name === 'UTC') return true;
   try {
     new Intl.DateTimeFormat('en', { timeZone: name });
     return true;

@@ -48,6 +48,11 @@ export const SOURCE_INDEX_SHARDS = 256;
 export function sourceShardKey(shard: string): string {
   return `${SOURCE_INDEX_PREFIX}${shard}.json`;
 }
+/**
+ * State store: the source index's revision summary, every source's revision (and rejection) in one object, with the
+ * revision of each shard it was taken from; a reconcile trusts it only for shards whose revision it still matches.
+ */
+export const SOURCE_REVISIONS_KEY = 'source-revisions.json';
 
 /** State store: per collection, the page directory, the stored page versions and the rendered feed window. */
 export const COLLECTION_PREFIX = 'collections/';

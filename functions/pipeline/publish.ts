@@ -31,7 +31,7 @@ import type { Clock, ObjectStore, ParallelNormalizer } from '../core/ports.ts';
 import { RENDER_VERSION } from '../core/render/version.ts';
 import type { RejectedSource } from './publish/accept.ts';
 import type { SourceWarning } from './publish/assets.ts';
-import { Collections } from './publish/collections.ts';
+import { Collections, SITE_COLLECTION_ID } from './publish/collections.ts';
 import type { StateProblem } from './publish/handoff.ts';
 import { emptyHead, type Head, Journal, type RunState } from './publish/journal.ts';
 import { WriterLease } from './publish/lock.ts';
@@ -255,6 +255,7 @@ async function publishRun(ports: PublishPorts, options: PublishOptions): Promise
         for (const [key, entry] of plan.refreshed) index.set(key, entry);
         if (isEmptyPlan(plan) && head.adopted === null) {
           if (index.dirty) await index.flush();
+          await index.storeRevisions();
           break;
         }
         const run = newRun(plan, head, siteHash, clock.now(), await originOf(head, ports.output, site), site);
@@ -289,13 +290,19 @@ async function publishRun(ports: PublishPorts, options: PublishOptions): Promise
         head.run,
         fresh,
       );
+      const runState = head.run;
       if (!(await run.phases())) {
         status = 'incomplete';
         break;
       }
-      // A reconcile also clears page versions that edits and interrupted checkpoints left behind.
+      // A reconcile also clears the page versions that edits and interrupted checkpoints left behind in the
+      // collections it changed (all of them after a forced render): what it examines follows the change, so a
+      // one-article edit does not read every collection's directory.
       if (complete) {
-        await collections.collectGarbage(await collections.storedIds());
+        const ids = runState.forcePages
+          ? await collections.storedIds()
+          : [...new Set([SITE_COLLECTION_ID, ...(runState.touched ?? [])])].sort();
+        await collections.collectGarbage(ids);
         await journal.forgetOthers(head.run?.id ?? null);
       }
       plan = null;
@@ -325,8 +332,7 @@ function summarize(
   let rejected: RejectedSource[];
   if (complete) {
     rejected = [];
-    for (const [file, entry] of index.entries())
-      if (entry.error !== undefined) rejected.push({ file, reason: entry.error });
+    for (const [file, reason] of index.rejected()) rejected.push({ file, reason });
   } else {
     rejected = [...tally.rejected].map(([file, reason]) => ({ file, reason }));
   }

@@ -52,7 +52,7 @@ export async function planRun(options: {
   let refreshed: (readonly [string, SourceEntry])[] = [];
   let complete = false;
   if (options.changed === undefined) {
-    await index.loadAll();
+    if (!(await index.loadRevisions())) await index.loadAll();
     const reconcile = await planReconcile(options.content, index);
     for (const key of reconcile.work) sources.add(key);
     refreshed = [...reconcile.refreshed];

@@ -190,11 +190,13 @@ export class Run {
     if (this.#fresh && !this.#journaled && !run.forcePages && this.#c.head.site !== '' && run.batches.length === 0) {
       // Only fingerprints changed (a whitespace-only edit, a touch): the index is a cache, no run to remember.
       await this.#c.index.flush();
+      await this.#c.index.storeRevisions();
       this.#c.head.run = null;
       return true;
     }
     run.phase = 'render';
     await this.#c.index.flush();
+    await this.#c.index.storeRevisions();
     await this.#c.collections.flush();
     await this.#c.collections.openAll([SITE_COLLECTION_ID, ...(run.touched ?? [])]);
     // A forced render may change every feed document: their hashes go to a journal object, not the root.

@@ -1,15 +1,16 @@
 /**
  * The source index: what publish remembers of every source key (revision, ETag, the id it claims, why it is
  * rejected), in 256 shards by the hash of the key (docs/ARCHITECTURE.md, "Source index"). A full reconcile reads
- * every shard (small per source); a named-key run reads only the shards of its keys; a change rewrites only its
- * shard, and only at a checkpoint, because the journal holds the changes until then.
+ * the revision summary and only the shards that moved since it was taken (every shard when there is none); a
+ * named-key run reads only the shards of its keys; a change rewrites only its shard, and only at a checkpoint,
+ * because the journal holds the changes until then.
  */
 
 import { mapLimit } from '../../core/concurrency.ts';
 import { sha256 } from '../../core/hash.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import type { SourceEntry } from '../../core/records.ts';
-import { SOURCE_INDEX_PREFIX, sourceShardKey } from '../../core/state-keys.ts';
+import { SOURCE_INDEX_PREFIX, SOURCE_REVISIONS_KEY, sourceShardKey } from '../../core/state-keys.ts';
 import { IO_CONCURRENCY, invalidState, JSON_TYPE, parseStateJson, textOf } from './state.ts';
 
 /** Entries are stored as `[revision, etag, id]` or `[revision, etag, id, error]`: a third of the bytes to parse. */
@@ -36,8 +37,25 @@ export function shardOf(key: string): string {
   return sha256(key).slice(0, 2);
 }
 
+/** A shard as the revision summary holds it: the shard object's revision, then its keys' `[key, revision, error?]`. */
+type SummaryShard = { readonly stamp: string; readonly entries: readonly (readonly string[])[] };
+
+/** Shards a reconcile may find stale (read whole) before the run that holds the lease rewrites the summary. */
+const STALE_SHARDS_BEFORE_REWRITE = 8;
+
+const SHARD_KEY = /^sources\/([0-9a-f]{2})\.json$/;
+
 export class SourceIndex {
   readonly #state: ObjectStore;
+  /**
+   * The revision summary's shards that still match their shard objects (docs/ARCHITECTURE.md, "Source index"): their
+   * keys' revisions without reading them. A loaded shard supersedes its summary entry.
+   */
+  #summary: Map<string, SummaryShard> | null = null;
+  /** Summary revisions by key, of the trusted shards. */
+  readonly #summaryRevisions = new Map<string, string>();
+  /** The summary must be written again (none was stored, or too many shards moved since). */
+  #summaryStale = false;
   readonly #shards = new Map<string, Map<string, SourceEntry>>();
   /** Every loaded entry by key, so a lookup needs no hash of the key. */
   readonly #all = new Map<string, SourceEntry>();
@@ -53,9 +71,10 @@ export class SourceIndex {
     if (this.#complete) return;
     const existing: string[] = [];
     for await (const info of this.#state.list(SOURCE_INDEX_PREFIX)) {
-      const match = /^sources\/([0-9a-f]{2})\.json$/.exec(info.key);
+      const match = SHARD_KEY.exec(info.key);
       if (match?.[1] !== undefined && !this.#shards.has(match[1])) existing.push(match[1]);
     }
+    this.#summaryStale = true;
     await mapLimit(existing, IO_CONCURRENCY, (shard) => this.#load(shard));
     for (let i = 0; i < 256; i++) {
       const shard = i.toString(16).padStart(2, '0');
@@ -68,6 +87,97 @@ export class SourceIndex {
   async loadFor(keys: readonly string[]): Promise<void> {
     const shards = [...new Set(keys.map(shardOf))].filter((shard) => !this.#shards.has(shard));
     await mapLimit(shards, IO_CONCURRENCY, (shard) => this.#load(shard));
+  }
+
+  /**
+   * What a reconcile needs of every source — its revision, whether it is rejected — from the revision summary: one
+   * object and one listing of the shards, then only the shards whose revision moved since the summary was taken
+   * (written by a run that did not rewrite it). False when there is no usable summary: the caller loads every shard.
+   * The summary is a cache of the shards, never their replacement: a shard that moved is read, whatever the summary.
+   */
+  async loadRevisions(): Promise<boolean> {
+    if (this.#complete) return true;
+    const object = await this.#state.get(SOURCE_REVISIONS_KEY);
+    const stored = object === null ? null : parseSummary(textOf(object.body));
+    if (stored === null) return false;
+    const stale: string[] = [];
+    const listed = new Set<string>();
+    for await (const info of this.#state.list(SOURCE_INDEX_PREFIX)) {
+      const shard = SHARD_KEY.exec(info.key)?.[1];
+      if (shard === undefined) continue;
+      listed.add(shard);
+      if (stored.get(shard)?.stamp !== info.revision) stale.push(shard);
+    }
+    const summary = new Map<string, SummaryShard>();
+    for (const [shard, entry] of stored) if (listed.has(shard) && !stale.includes(shard)) summary.set(shard, entry);
+    this.#summary = summary;
+    for (const { entries } of summary.values())
+      for (const [key, revision] of entries) this.#summaryRevisions.set(key as string, revision as string);
+    this.#summaryStale = stale.length >= STALE_SHARDS_BEFORE_REWRITE;
+    await mapLimit(
+      stale.filter((shard) => !this.#shards.has(shard)),
+      IO_CONCURRENCY,
+      (shard) => this.#load(shard),
+    );
+    return true;
+  }
+
+  /** True when every source's revision is known (`loadAll` or `loadRevisions`). */
+  get revisionsKnown(): boolean {
+    return this.#complete || this.#summary !== null;
+  }
+
+  /** The revision the index records for a source (after `loadAll` or `loadRevisions`), undefined for none. */
+  revisionOf(key: string): string | undefined {
+    return this.#all.get(key)?.revision ?? this.#summaryRevisions.get(key);
+  }
+
+  /** Every source key the index holds (after `loadAll` or `loadRevisions`). */
+  *keys(): Iterable<string> {
+    yield* this.#all.keys();
+    for (const key of this.#summaryRevisions.keys()) if (!this.#all.has(key)) yield key;
+  }
+
+  /** Every rejected source with its reason (after `loadAll` or `loadRevisions`). */
+  rejected(): [string, string][] {
+    const rejected: [string, string][] = [];
+    for (const [key, entry] of this.#all) if (entry.error !== undefined) rejected.push([key, entry.error]);
+    for (const [shard, { entries }] of this.#summary ?? []) {
+      if (this.#shards.has(shard)) continue;
+      for (const [key, , error] of entries) if (error !== undefined) rejected.push([key as string, error]);
+    }
+    return rejected;
+  }
+
+  /**
+   * Writes the revision summary again when the run read the index whole or found too many shards moved since the
+   * summary was taken; call it after the last `flush` of a run that holds the lease. A shard neither loaded nor in
+   * the summary is read first, so the summary always describes every shard as stored.
+   */
+  async storeRevisions(): Promise<void> {
+    if (!this.revisionsKnown || !this.#summaryStale) return;
+    const stamps = new Map<string, string>();
+    for await (const info of this.#state.list(SOURCE_INDEX_PREFIX)) {
+      const shard = SHARD_KEY.exec(info.key)?.[1];
+      if (shard !== undefined) stamps.set(shard, info.revision);
+    }
+    const missing = [...stamps.keys()].filter((shard) => !this.#shards.has(shard) && !this.#summary?.has(shard));
+    await mapLimit(missing, IO_CONCURRENCY, (shard) => this.#load(shard));
+    const shards: Record<string, (string | readonly string[])[]> = {};
+    for (const shard of [...stamps.keys()].sort()) {
+      const loaded = this.#shards.get(shard);
+      const entries =
+        loaded === undefined
+          ? (this.#summary?.get(shard)?.entries ?? [])
+          : [...loaded]
+              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+              .map(([key, entry]) =>
+                entry.error === undefined ? [key, entry.revision] : [key, entry.revision, entry.error],
+              );
+      shards[shard] = [stamps.get(shard) as string, ...entries];
+    }
+    await this.#state.put(SOURCE_REVISIONS_KEY, `${JSON.stringify({ format: 1, shards })}\n`, JSON_TYPE);
+    this.#summaryStale = false;
   }
 
   async #load(shard: string): Promise<void> {
@@ -90,6 +200,8 @@ export class SourceIndex {
     }
     this.#shards.set(shard, entries);
     for (const [source, entry] of entries) this.#all.set(source, entry);
+    // The shard as stored supersedes what the summary said of it (a key it no longer holds is gone).
+    for (const [key] of this.#summary?.get(shard)?.entries ?? []) this.#summaryRevisions.delete(key as string);
   }
 
   #shard(key: string): Map<string, SourceEntry> {
@@ -154,4 +266,32 @@ export class SourceIndex {
       this.#dirty.delete(shard);
     });
   }
+}
+
+/** The stored revision summary by shard, or null when it is not one wirefeed writes (then the shards are read). */
+function parseSummary(text: string): Map<string, SummaryShard> | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const shards = (value as { format?: unknown; shards?: unknown } | null)?.shards;
+  if ((value as { format?: unknown }).format !== 1 || typeof shards !== 'object' || shards === null) return null;
+  const summary = new Map<string, SummaryShard>();
+  for (const [shard, packed] of Object.entries(shards)) {
+    if (!/^[0-9a-f]{2}$/.test(shard) || !Array.isArray(packed) || typeof packed[0] !== 'string') return null;
+    const entries = packed.slice(1) as unknown[];
+    for (const entry of entries) {
+      if (
+        !Array.isArray(entry) ||
+        (entry.length !== 2 && entry.length !== 3) ||
+        !entry.every((part) => typeof part === 'string')
+      ) {
+        return null;
+      }
+    }
+    summary.set(shard, { stamp: packed[0], entries: entries as string[][] });
+  }
+  return summary;
 }

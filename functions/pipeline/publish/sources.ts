@@ -2,7 +2,7 @@
  * Source discovery: which content keys are article sources, what a full reconcile must examine (listed keys whose
  * revision moved and whose bytes changed, new keys, keys gone), and reading one source.
  */
-import type { ObjectStore } from '../../core/ports.ts';
+import { listInPages, type ObjectInfo, type ObjectStore } from '../../core/ports.ts';
 import type { SourceEntry } from '../../core/records.ts';
 import { SOURCE_PREFIX } from '../../core/state-keys.ts';
 import type { SourceIndex } from './source-index.ts';
@@ -44,21 +44,28 @@ export interface ReconcilePlan {
 }
 
 /**
- * Compares the content listing with the source index (which must be fully loaded). Equal revisions skip the
- * source without reading it; otherwise the ETag decides (a directory store hashes the file only then), so an edit
- * is found whatever modification time it leaves behind.
+ * Compares the content listing with the source index, whose revisions must be known (`loadAll` or `loadRevisions`).
+ * Equal revisions skip the source without reading it or its shard; otherwise the shard is read and the ETag decides
+ * (a directory store hashes the file only then), so an edit is found whatever modification time it leaves behind.
  */
 export async function planReconcile(content: ObjectStore, index: SourceIndex): Promise<ReconcilePlan> {
   const work: string[] = [];
   const refreshed: [string, SourceEntry][] = [];
   const seen = new Set<string>();
-  for await (const info of content.list(SOURCE_PREFIX)) {
-    if (!isSourceKey(info.key)) continue;
-    seen.add(info.key);
+  const moved: ObjectInfo[] = [];
+  for await (const page of listInPages(content, SOURCE_PREFIX)) {
+    for (const info of page) {
+      if (!isSourceKey(info.key)) continue;
+      seen.add(info.key);
+      if (index.revisionOf(info.key) !== info.revision) moved.push(info);
+    }
+  }
+  const gone = [...index.keys()].filter((key) => !seen.has(key));
+  await index.loadFor([...moved.map((info) => info.key), ...gone]);
+  for (const info of moved) {
     const entry = index.get(info.key);
     if (entry === undefined) {
       work.push(info.key);
-    } else if (entry.revision === info.revision) {
     } else if (info.unreadable !== undefined) {
       if (entry.error === info.unreadable) refreshed.push([info.key, { ...entry, revision: info.revision }]);
       else work.push(info.key);
@@ -68,7 +75,7 @@ export async function planReconcile(content: ObjectStore, index: SourceIndex): P
       work.push(info.key);
     }
   }
-  for (const [key] of index.entries()) if (!seen.has(key)) work.push(key);
+  for (const key of gone) if (index.get(key) !== undefined) work.push(key);
   work.sort();
   return { work, refreshed, listed: seen.size };
 }
