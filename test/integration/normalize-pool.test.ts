@@ -38,7 +38,8 @@ async function corpus(ws: Workspace): Promise<void> {
 
 /**
  * Every state object, with what differs between two directories by nature taken out: the run id (random per run)
- * in the root's `last`, and the source index's revisions (inode, size and mtime of each source file).
+ * in the root's `last`, and the source index's revisions (inode, size and mtime of each source file), in its
+ * shards and in its revision summary (`source-revisions.json`: shard revisions and source revisions, the same keys).
  */
 async function stateFiles(ws: Workspace): Promise<Record<string, string>> {
   const files = await readTree(ws.stateDir);
@@ -47,6 +48,15 @@ async function stateFiles(ws: Workspace): Promise<Record<string, string>> {
     const shard = JSON.parse(text) as { sources: Record<string, unknown[]> };
     for (const entry of Object.values(shard.sources)) entry[0] = '<revision>';
     files[key] = JSON.stringify(shard);
+  }
+  const revisions = files['source-revisions.json'];
+  if (revisions !== undefined) {
+    // Per shard: the shard's revision, then `[key, revision(, error)]` per source.
+    const summary = JSON.parse(revisions) as { shards: Record<string, [string, ...unknown[][]]> };
+    for (const [shard, [, ...sources]] of Object.entries(summary.shards)) {
+      summary.shards[shard] = ['<revision>', ...sources.map(([key, , ...rest]) => [key, '<revision>', ...rest])];
+    }
+    files['source-revisions.json'] = JSON.stringify(summary);
   }
   const root = JSON.parse(files['state.json'] as string) as { last?: { run?: string } };
   if (root.last !== undefined) root.last.run = '<run>';

@@ -87,9 +87,12 @@ describe('article records', () => {
     expect(unchanged.events).toEqual([]);
     expect(unchanged.problems).toEqual([]);
     expect(unchanged.written).toEqual([]);
-    // Only the source index's revisions move (copying the fixture gave its files new inodes and times).
+    // Only the source index's revisions move (copying the fixture gave its files new inodes and times), and the
+    // index's revision summary, which the fixture's release did not keep, is written by this first reconcile.
     const withoutIndex = (tree: Record<string, string>) =>
-      Object.fromEntries(Object.entries(tree).filter(([key]) => !key.startsWith('sources/')));
+      Object.fromEntries(
+        Object.entries(tree).filter(([key]) => !key.startsWith('sources/') && key !== 'source-revisions.json'),
+      );
     expect(withoutIndex(await readTree(ws.stateDir))).toEqual(withoutIndex(before));
     // A wiped output root re-renders every page and feed from the records as stored.
     await rm(ws.outDir, { recursive: true, force: true });
