@@ -11,6 +11,7 @@ import {
   type Attention,
   attentionOf,
   type DeliveriesView,
+  NEAR_EXPIRY_MS,
   OVERDUE_MS,
   type StatusReport,
   statusExitCode,
@@ -58,6 +59,28 @@ async function localDeliveries(state: ObjectStore, now: Date): Promise<Deliverie
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
+/** Topics listed by name in the terminal view; the JSON view lists them all. */
+const HUB_TOPIC_LINES = 20;
+
+/** The hub's subscriptions: count per topic, and leases near their end. */
+function describeHub(hub: StatusReport['hub']): string[] {
+  const expired = hub.expired > 0 ? `, ${hub.expired} expired (removed at the next feed change)` : '';
+  const lines = [`hub          ${count(hub.live, 'live subscription')}${expired}`];
+  for (const { topic, subscriptions } of hub.byTopic.slice(0, HUB_TOPIC_LINES)) {
+    lines.push(`  ${printable(`${subscriptions}  ${topic}`)}`);
+  }
+  if (hub.byTopic.length > HUB_TOPIC_LINES) {
+    lines.push(`  … ${count(hub.byTopic.length - HUB_TOPIC_LINES, 'more topic')} (--json lists every one)`);
+  }
+  if (hub.expiringSoon.length > 0) {
+    lines.push(`  ${count(hub.expiringSoon.length, 'lease')} ending within ${NEAR_EXPIRY_MS / 3_600_000} h:`);
+    for (const s of hub.expiringSoon.slice(0, HUB_TOPIC_LINES)) {
+      lines.push(`    ${printable(`${s.id}  ${s.topic}  callback=${s.callbackHost}  expires=${s.expires}`)}`);
+    }
+  }
+  return lines;
+}
+
 /** The report as lines for a terminal. */
 export function describeStatus(report: StatusReport, attention: readonly Attention[]): string {
   const lines = [`state        ${printable(report.state)}`];
@@ -104,6 +127,7 @@ export function describeStatus(report: StatusReport, attention: readonly Attenti
           : 'no deliveries yet';
     lines.push(`  ${printable(`${s.id}  ${status}  ${s.url}  ${health}`)}`);
   }
+  lines.push(...describeHub(report.hub));
   if (attention.length === 0)
     lines.push(last === null && running === null ? 'attention    nothing published yet' : 'ok');
   else {

@@ -63,6 +63,23 @@ const TOPICS_OPTION = {
       'receive only the events of articles in these topics: tag:NAME, category:NAME, author:NAME (names or slugs)',
   },
 } as const;
+const UPDATE_TOPICS_OPTION = {
+  topics: {
+    type: 'string',
+    value: 'KIND:NAME,...|all',
+    description: `${TOPICS_OPTION.topics.description}; "all" (or "") clears them: every topic again`,
+  },
+} as const;
+
+/**
+ * `--topics` as `add` and `update` read it: the filter terms in their stored spelling (`tag:markets`), or with
+ * `clearable` an empty list for `all` or `""`. A bad term is a one-line ConfigError naming it.
+ */
+function parseTopicsOption(value: string | boolean | undefined, clearable = false): string[] | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (clearable && (value.trim() === '' || value.trim().toLowerCase() === 'all')) return [];
+  return parseTopicFilter(value).map(topicFilterTerm);
+}
 const DESCRIPTION_OPTION = {
   description: { type: 'string', value: 'TEXT', description: 'a note for operators: whose endpoint, what for' },
 } as const;
@@ -105,10 +122,11 @@ export const SUBSCRIBERS: CommandGroup = {
     update: {
       name: 'subscribers update',
       ...ONE_ID,
-      summary: 'Changes a subscriber’s URL, events or description; its id and secrets stay.',
+      summary: 'Changes a subscriber’s URL, events, topics or description; its id and secrets stay.',
       options: {
         url: { type: 'string', value: 'URL', description: 'the new endpoint, checked as `add` checks one' },
         ...EVENTS_OPTION,
+        ...UPDATE_TOPICS_OPTION,
         ...DESCRIPTION_OPTION,
         ...FORCE_OPTION,
         ...STATE_OPTION,
@@ -241,8 +259,7 @@ function repository(values: Record<string, string | boolean | undefined>, io: Cl
 const add: Action = async (values, [url], io) => {
   const listed = parseEvents(values.events as string | undefined);
   const events = values.operator ? [...new Set([...(listed ?? []), ...OPERATIONAL_EVENT_TYPES])] : listed;
-  const topics =
-    values.topics === undefined ? undefined : parseTopicFilter(values.topics as string).map(topicFilterTerm);
+  const topics = parseTopicsOption(values.topics);
   const subscriber = await repository(values, io).add(url as string, {
     ...(events ? { events } : {}),
     ...(topics ? { topics } : {}),
@@ -285,18 +302,21 @@ const list: Action = async (values, _args, io) => {
 
 const update: Action = async (values, [id], io) => {
   const events = parseEvents(values.events as string | undefined, 'subscribers update');
-  if (values.url === undefined && events === undefined && values.description === undefined) {
-    throw new UsageError('subscribers update: nothing to change: give --url, --events or --description');
+  const topics = parseTopicsOption(values.topics, true);
+  if (values.url === undefined && events === undefined && topics === undefined && values.description === undefined) {
+    throw new UsageError('subscribers update: nothing to change: give --url, --events, --topics or --description');
   }
   const updated = await repository(values, io).update(id as string, {
     ...(values.url === undefined ? {} : { url: values.url as string }),
     ...(events === undefined ? {} : { events }),
+    ...(topics === undefined ? {} : { topics }),
     ...(values.description === undefined ? {} : { description: values.description as string }),
     allowPrivateTargets: allowPrivateTargets(values['allow-private-targets'] as boolean | undefined, io),
     force: values.force === true,
   });
   io.stdout(
     `updated ${updated.id}: ${displayUrl(updated.url)}  events=${updated.events.join(',') || 'all'}` +
+      `  topics=${updated.topics?.join(',') ?? 'all'}` +
       `${updated.description ? `  "${printable(updated.description)}"` : ''} (id and secrets unchanged)\n`,
   );
   return 0;

@@ -70,6 +70,54 @@ export interface DeliveriesView {
   >;
 }
 
+/** The built-in hub's subscriptions: live ones per topic, and leases about to end. */
+export interface HubView {
+  /** Subscriptions whose lease runs. */
+  readonly live: number;
+  /** Subscriptions whose lease has ended, not yet removed (the next feed change removes them). */
+  readonly expired: number;
+  /** Live subscriptions per topic URL, most subscribed first (then by URL). */
+  readonly byTopic: readonly { readonly topic: string; readonly subscriptions: number }[];
+  /** Live subscriptions whose lease ends within NEAR_EXPIRY_MS, soonest first (a subscriber that does not renew stops hearing). */
+  readonly expiringSoon: readonly {
+    readonly id: string;
+    readonly topic: string;
+    /** The callback's host only: the full URL is the subscriber's capability. */
+    readonly callbackHost: string;
+    readonly expires: string;
+  }[];
+}
+
+/** A lease ending within this is listed as near expiry by `wirefeed status`. */
+export const NEAR_EXPIRY_MS = 24 * 60 * 60 * 1000;
+
+/** The host of a callback URL, or `?` when it does not parse. */
+export function callbackHostOf(callback: string): string {
+  try {
+    return new URL(callback).host;
+  } catch {
+    return '?';
+  }
+}
+
+/** What `wirefeed status` shows of the hub's subscriptions at `now`. */
+export function hubViewOf(
+  subscriptions: readonly { id: string; topic: string; callback: string; expires: string }[],
+  now: Date,
+): HubView {
+  const live = subscriptions.filter((s) => Date.parse(s.expires) > now.getTime());
+  const counts = new Map<string, number>();
+  for (const s of live) counts.set(s.topic, (counts.get(s.topic) ?? 0) + 1);
+  const byTopic = [...counts]
+    .map(([topic, n]) => ({ topic, subscriptions: n }))
+    .sort((a, b) => b.subscriptions - a.subscriptions || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+  const expiringSoon = live
+    .filter((s) => Date.parse(s.expires) - now.getTime() <= NEAR_EXPIRY_MS)
+    .sort((a, b) => Date.parse(a.expires) - Date.parse(b.expires) || (a.id < b.id ? -1 : 1))
+    .map((s) => ({ id: s.id, topic: s.topic, callbackHost: callbackHostOf(s.callback), expires: s.expires }));
+  return { live: live.length, expired: subscriptions.length - live.length, byTopic, expiringSoon };
+}
+
 export interface StatusReport {
   /** The state store's location. */
   readonly state: string;
@@ -80,6 +128,8 @@ export interface StatusReport {
   readonly rejected: readonly { readonly file: string; readonly reason: string }[];
   readonly deliveries: DeliveriesView;
   readonly subscribers: readonly SubscriberView[];
+  /** The built-in hub's subscriptions (all zero when it has none). */
+  readonly hub: HubView;
   /** State objects status itself could not read, with why. */
   readonly problems: readonly { readonly key: string; readonly reason: string }[];
 }

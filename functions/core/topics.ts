@@ -40,12 +40,18 @@ export interface TopicKindSettings {
 
 export type TopicSettings = Readonly<Record<TopicKind, TopicKindSettings | null>>;
 
+/** `+` and `#` that follow a letter, a digit or another of them: part of the name ("C++", "C#", "F#"). */
+const SPELLED_SYMBOLS = /(?<=[\p{L}\p{N}+#])[+#]/gu;
+
 /**
- * The slug of a topic name: `slugify`, or for a name with no Latin letter or digit ("日本") a short hash of it, so
- * every topic has a stable path.
+ * The slug of a topic name: `slugify`, with `+` and `#` after a letter or digit spelled out first ("C++" →
+ * `c-plus-plus`, "C#" → `c-sharp`, while "#breaking" is `breaking`), or for a name with no Latin letter or digit
+ * ("日本") a short hash of it, so every topic has a stable path. Names that differ only in case, accents, spacing or
+ * punctuation share a slug and so one collection ("Économie" and "economie"; docs/ARCHITECTURE.md, "Topic
+ * collections", for the name it is shown under).
  */
 export function topicSlug(name: string): string {
-  const slug = slugify(name);
+  const slug = slugify(name.replace(SPELLED_SYMBOLS, (ch) => (ch === '+' ? ' plus ' : ' sharp ')));
   return slug !== '' ? slug : `t-${sha256(name.normalize('NFC')).slice(0, 12)}`;
 }
 

@@ -8,12 +8,13 @@ import { type DeadLetter, type DeliveryJob, jobSummary } from '../core/delivery.
 import { maskCredentials } from '../core/display.ts';
 import type { ObjectStore } from '../core/ports.ts';
 import { LAST_FAILURE_KEY } from '../core/state-keys.ts';
-import { type DeliveriesView, OVERDUE_MS, type PublishFailure, type StatusReport } from '../core/status.ts';
+import { type DeliveriesView, hubViewOf, OVERDUE_MS, type PublishFailure, type StatusReport } from '../core/status.ts';
 import { Journal } from './publish/journal.ts';
 import { describeLease } from './publish/lock.ts';
 import { SourceIndex } from './publish/source-index.ts';
 import { JSON_TYPE, parseStateJson, textOf } from './publish/state.ts';
 import { SubscriberRepository } from './subscribers.ts';
+import { HubSubscriptions } from './websub/subscriptions.ts';
 
 /**
  * Records a failed publish for `wirefeed status`. Best effort: when the state store is what failed, this fails too,
@@ -112,6 +113,15 @@ export async function readStatus(state: ObjectStore, deliveries: DeliveriesView,
     problems.push({ key: 'subscribers/', reason: error instanceof Error ? error.message : String(error) });
   }
 
+  const { subscriptions, unreadable } = await new HubSubscriptions(state).list();
+  for (const record of unreadable) {
+    const prefix = `${state.location}/`;
+    problems.push({
+      key: record.location.startsWith(prefix) ? record.location.slice(prefix.length) : record.location,
+      reason: record.reason,
+    });
+  }
+
   const run = head?.run ?? null;
   return {
     state: state.location,
@@ -123,6 +133,7 @@ export async function readStatus(state: ObjectStore, deliveries: DeliveriesView,
     rejected,
     deliveries,
     subscribers,
+    hub: hubViewOf(subscriptions, now),
     problems,
   };
 }

@@ -150,6 +150,8 @@ export class SubscriberRepository {
     changes: {
       url?: string;
       events?: EventFilter[];
+      /** Topic filter terms (`tag:markets`); an empty list clears the filter (every topic). */
+      topics?: readonly string[];
       description?: string;
       allowPrivateTargets: boolean;
       force?: boolean;
@@ -160,10 +162,12 @@ export class SubscriberRepository {
       await this.#checkTarget(changes.url, changes.allowPrivateTargets);
       if (!changes.force) await this.#refuseDuplicate(changes.url, id);
     }
-    const { description: _old, ...rest } = subscriber;
+    const { description: _old, topics: oldTopics, ...rest } = subscriber;
     const description = changes.description ?? subscriber.description;
+    const topics = changes.topics ?? oldTopics;
     const updated: Subscriber = {
       ...rest,
+      ...(topics === undefined || topics.length === 0 ? {} : { topics: [...topics] }),
       ...(changes.url === undefined ? {} : { url: changes.url }),
       ...(changes.events === undefined ? {} : { events: checkEvents(changes.events) }),
       ...(description ? { description } : {}),

@@ -10,7 +10,9 @@ import type { CliIo } from '../../functions/cli/io.ts';
 import { main } from '../../functions/cli/main.ts';
 import { systemClock } from '../../functions/core/ports.ts';
 import type { StatusReport } from '../../functions/core/status.ts';
+import { subscriptionId } from '../../functions/core/websub/subscription.ts';
 import { publish } from '../../functions/pipeline/publish.ts';
+import { HubSubscriptions } from '../../functions/pipeline/websub/subscriptions.ts';
 import { FaultyStore } from '../helpers/faulty-store.ts';
 import { type Receiver, startReceiver } from '../helpers/receiver.ts';
 import { type S3TestServer, startS3Server } from '../helpers/s3-server.ts';
@@ -139,6 +141,58 @@ describe('wirefeed status, directory state', () => {
     expect(after.report.running).toBeNull();
     expect(after.report.failure).toBeNull();
     expect(after.code).toBe(0);
+  });
+
+  it('lists the hub’s subscriptions next to the subscribers: count per topic, leases near expiry, a damaged record', async () => {
+    await ws.write('a.md', markdownArticle('A', 'Body.', { date: '2025-06-01' }));
+    expect((await cli(['build', ...dirs()], ws.root)).code).toBe(0);
+    const hub = new HubSubscriptions(new FsStore(ws.stateDir));
+    const now = Date.now();
+    const subscribe = async (topic: string, callback: string, leaseMs: number) => {
+      await hub.put({
+        id: subscriptionId(topic, callback),
+        topic,
+        callback,
+        leaseSeconds: 864_000,
+        created: new Date(now - 3_600_000).toISOString(),
+        verified: new Date(now - 3_600_000).toISOString(),
+        expires: new Date(now + leaseMs).toISOString(),
+      });
+      return subscriptionId(topic, callback);
+    };
+    const site = TEST_SITE.siteUrl;
+    await subscribe(`${site}/feed.xml`, 'https://one.example/cb', 9 * 86_400_000);
+    await subscribe(`${site}/tags/markets/feed.xml`, 'https://two.example/cb', 9 * 86_400_000);
+    const soon = await subscribe(`${site}/tags/markets/feed.xml`, 'https://three.example/cb?key=k', 3_600_000);
+    await subscribe(`${site}/atom.xml`, 'https://gone.example/cb', -60_000);
+
+    const { code, report } = await status();
+    expect(code).toBe(0);
+    expect(report.hub).toMatchObject({
+      live: 3,
+      expired: 1,
+      byTopic: [
+        { topic: `${site}/tags/markets/feed.xml`, subscriptions: 2 },
+        { topic: `${site}/feed.xml`, subscriptions: 1 },
+      ],
+    });
+    expect(report.hub.expiringSoon).toEqual([
+      { id: soon, topic: `${site}/tags/markets/feed.xml`, callbackHost: 'three.example', expires: expect.any(String) },
+    ]);
+    const text = await cli(['status', '--state', ws.stateDir], ws.root);
+    expect(text.out).toContain('hub          3 live subscriptions, 1 expired (removed at the next feed change)\n');
+    expect(text.out).toContain(`  2  ${site}/tags/markets/feed.xml\n  1  ${site}/feed.xml\n`);
+    expect(text.out).toMatch(
+      new RegExp(`1 lease ending within 24 h:\\n    ${soon}  .*callback=three\\.example  expires=`),
+    );
+    expect(text.out).not.toContain('key=k');
+
+    await writeFile(join(ws.stateDir, 'websub/subscriptions/ws_damaged.json'), '{"id": ');
+    const damaged = await status();
+    expect(damaged.code).toBe(1);
+    expect(damaged.report.attention.map((a) => a.message)).toEqual([
+      expect.stringMatching(/^websub\/subscriptions\/ws_damaged\.json: /),
+    ]);
   });
 
   describe('with subscribers', () => {

@@ -300,6 +300,32 @@ describe('managing subscribers and deliveries', () => {
     }
   });
 
+  it('changes a subscriber’s topics with update --topics, and clears them with --topics all', async () => {
+    const { id, secret } = await addSubscriber(['--topics', 'tag:energy']);
+    const repo = new SubscriberRepository(new FsStore(join(dir, '.wirefeed')));
+    expect((await repo.get(id))?.topics).toEqual(['tag:energy']);
+
+    const updated = await run(['subscribers', 'update', id, '--topics', 'Tag:Markets, category:Politique Étrangère']);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(updated.stdout).toContain('topics=category:politique-etrangere,tag:markets');
+    const stored = await repo.get(id);
+    expect(stored?.topics).toEqual(['category:politique-etrangere', 'tag:markets']);
+    expect(stored?.secrets.map((s) => s.secret)).toEqual([secret]);
+
+    const bad = await run(['subscribers', 'update', id, '--topics', 'tag:markets,colour:red']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toContain('--topics: "colour:red" is not a topic');
+    expect((await repo.get(id))?.topics).toEqual(['category:politique-etrangere', 'tag:markets']);
+
+    const cleared = await run(['subscribers', 'update', id, '--topics', 'all']);
+    expect(cleared.stdout).toContain('topics=all');
+    expect((await repo.get(id))?.topics).toBeUndefined();
+    expect(
+      fanOut([event], [(await repo.get(id)) as NonNullable<Awaited<ReturnType<typeof repo.get>>>], new Date()),
+    ).toHaveLength(1);
+  });
+
   it('expires the previous secret now, after a rotation or with it', async () => {
     const { id } = await addSubscriber();
     expect((await run(['subscribers', 'expire-previous', id])).stderr).toContain('has no previous secret');

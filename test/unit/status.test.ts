@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   attentionOf,
+  hubViewOf,
+  NEAR_EXPIRY_MS,
   OVERDUE_MS,
   STATUS_EXIT,
   STUCK_RUN_MS,
@@ -34,6 +36,7 @@ function report(overrides: Partial<StatusReport> = {}): StatusReport {
     rejected: [],
     deliveries: { source: 'outbox', pending: 0, due: 0, overdue: 0, dead: 0, bySubscriber: {} },
     subscribers: [],
+    hub: { live: 0, expired: 0, byTopic: [], expiringSoon: [] },
     problems: [],
     ...overrides,
   };
@@ -93,5 +96,45 @@ describe('status attention and exit codes', () => {
       },
     });
     expect(kinds(report({ deliveries: view }))).toEqual(['dead-letters', 'overdue-deliveries']);
+  });
+});
+
+describe('hub subscriptions in status', () => {
+  const at = (ms: number) => new Date(now.getTime() + ms).toISOString();
+  const sub = (id: string, topic: string, expires: string) => ({
+    id,
+    topic,
+    callback: `https://reader-${id}.example/cb?token=secret`,
+    expires,
+  });
+
+  it('counts live subscriptions per topic, most first, and lists leases ending within a day, soonest first', () => {
+    const rss = 'https://news.example.com/feed.xml';
+    const tag = 'https://news.example.com/tags/markets/atom.xml';
+    const view = hubViewOf(
+      [
+        sub('a', tag, at(NEAR_EXPIRY_MS - 1000)),
+        sub('b', rss, at(5 * NEAR_EXPIRY_MS)),
+        sub('c', tag, at(60_000)),
+        sub('d', rss, at(-1)),
+        sub('e', tag, at(NEAR_EXPIRY_MS + 1000)),
+      ],
+      now,
+    );
+    expect(view.live).toBe(4);
+    expect(view.expired).toBe(1);
+    expect(view.byTopic).toEqual([
+      { topic: tag, subscriptions: 3 },
+      { topic: rss, subscriptions: 1 },
+    ]);
+    expect(view.expiringSoon).toEqual([
+      { id: 'c', topic: tag, callbackHost: 'reader-c.example', expires: at(60_000) },
+      { id: 'a', topic: tag, callbackHost: 'reader-a.example', expires: at(NEAR_EXPIRY_MS - 1000) },
+    ]);
+  });
+
+  it('needs no attention for leases near their end: renewing is the subscriber’s part', () => {
+    const hub = hubViewOf([sub('c', 'https://news.example.com/feed.xml', at(60_000))], now);
+    expect(attentionOf(report({ hub }), now)).toEqual([]);
   });
 });

@@ -12,6 +12,19 @@ describe('topics', () => {
     expect(topicSlug('日本')).toBe(topicSlug('日本'));
   });
 
+  it('spell + and # after a letter or digit, so C++, C# and C are three topics; accents and case still merge', () => {
+    expect(['C++', 'C#', 'C', 'F#', 'g++ 13'].map(topicSlug)).toEqual([
+      'c-plus-plus',
+      'c-sharp',
+      'c',
+      'f-sharp',
+      'g-plus-plus-13',
+    ]);
+    expect(topicSlug('#breaking')).toBe('breaking');
+    expect(topicSlug('Économie')).toBe(topicSlug('economie'));
+    expect(parseTopicFilter('tag:C++,tag:c-plus-plus')).toEqual(['tags/c-plus-plus']);
+  });
+
   it('parses a subscriber filter into sorted collection ids, refusing an unknown kind with a one-line reason', () => {
     expect(parseTopicFilter('tag:Markets, category:politics,author:Ana Lima')).toEqual([
       'authors/ana-lima',

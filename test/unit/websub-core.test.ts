@@ -10,10 +10,12 @@ import {
   subscriptionFrom,
   subscriptionId,
 } from '../../functions/core/websub/subscription.ts';
-import { changedFeedUrls, findTopic, siteFeeds } from '../../functions/core/websub/topics.ts';
+import { changedFeedUrls, feedOfUrl, findTopic, siteFeeds } from '../../functions/core/websub/topics.ts';
 
 const SITE = 'https://news.example.com';
 const feeds = siteFeeds({ siteUrl: SITE });
+const ON = { itemLimit: 20 };
+const site = { siteUrl: SITE, topics: { categories: ON, tags: ON, authors: ON } };
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const HUB = `${SITE}/hub`;
 
@@ -45,7 +47,16 @@ function subscription(topic: string, callback: string, expires = '2026-03-05T00:
 }
 
 function input(overrides: Partial<WebSubFanOutInput>): WebSubFanOutInput {
-  return { events: [], feeds, pingHubs: [], hubUrl: HUB, subscriptions: [], now: NOW, ...overrides };
+  return {
+    events: [],
+    site,
+    unpublished: new Set(),
+    pingHubs: [],
+    hubUrl: HUB,
+    subscriptions: [],
+    now: NOW,
+    ...overrides,
+  };
 }
 
 describe('verification URLs keep the callback’s own query string', () => {
@@ -212,6 +223,85 @@ describe('topics', () => {
     expect(findTopic('https://NEWS.example.com/atom.xml', feeds)?.path).toBe('atom.xml');
     expect(findTopic('https://news.example.com/atom.xml?x=1', feeds)).toBeUndefined();
     expect(findTopic('not a url', feeds)).toBeUndefined();
+  });
+
+  it('are every current and archive document of the site and of each topic kind site.json keeps on', () => {
+    expect(feedOfUrl(site, `${SITE}/feed.xml`)).toEqual({
+      url: `${SITE}/feed.xml`,
+      path: 'feed.xml',
+      collection: 'site',
+      page: null,
+    });
+    expect(feedOfUrl(site, `${SITE}/archive/3/atom.xml`)).toMatchObject({ collection: 'site', page: 3 });
+    expect(feedOfUrl(site, 'HTTPS://news.example.com/tags/markets/feed.json')).toEqual({
+      url: `${SITE}/tags/markets/feed.json`,
+      path: 'tags/markets/feed.json',
+      collection: 'tags/markets',
+      page: null,
+    });
+    expect(feedOfUrl(site, `${SITE}/authors/ana-lima/archive/12/feed.xml`)).toMatchObject({
+      collection: 'authors/ana-lima',
+      page: 12,
+    });
+    expect(feedOfUrl(site, `${SITE}/categories/t-0123456789ab/atom.xml`)?.collection).toBe('categories/t-0123456789ab');
+  });
+
+  it('are nothing else: other paths, other sites, queries, bad slugs, kinds turned off', () => {
+    for (const url of [
+      `${SITE}/index.html`,
+      `${SITE}/articles/feed.xml`,
+      `${SITE}/tags/markets/index.html`,
+      `${SITE}/tags/Markets/feed.xml`,
+      `${SITE}/tags/feed.xml/feed.xml`,
+      `${SITE}/tags/a/b/feed.xml`,
+      `${SITE}/archive/0/feed.xml`,
+      `${SITE}/archive/01/feed.xml`,
+      `${SITE}/topics/markets/feed.xml`,
+      `${SITE}/tags/markets/feed.xml?x=1`,
+      'https://elsewhere.example/tags/markets/feed.xml',
+      'not a url',
+    ]) {
+      expect(feedOfUrl(site, url), url).toBeNull();
+    }
+    const noTags = { ...site, topics: { ...site.topics, tags: null } };
+    expect(feedOfUrl(noTags, `${SITE}/tags/markets/feed.xml`)).toBeNull();
+    expect(feedOfUrl(noTags, `${SITE}/authors/ana/feed.xml`)).not.toBeNull();
+  });
+
+  it('of a site under a path are under that path', () => {
+    const nested = { ...site, siteUrl: 'https://example.org/news' };
+    expect(feedOfUrl(nested, 'https://example.org/news/tags/x/atom.xml')?.path).toBe('tags/x/atom.xml');
+    expect(feedOfUrl(nested, 'https://example.org/tags/x/atom.xml')).toBeNull();
+  });
+});
+
+describe('topic feeds in the fan-out', () => {
+  const topic = `${SITE}/tags/markets/feed.xml`;
+
+  it('distributes a changed topic feed to its subscriptions, and only to them', () => {
+    const { jobs } = webSubFanOut(
+      input({
+        events: [feedUpdated('evt_t', [topic])],
+        subscriptions: [
+          subscription(topic, 'https://r.example/t'),
+          subscription(`${SITE}/feed.xml`, 'https://r.example/s'),
+        ],
+      }),
+    );
+    expect(jobs.map((job) => job.kind === 'websub.distribute' && [job.topic, job.path])).toEqual([
+      [topic, 'tags/markets/feed.xml'],
+    ]);
+  });
+
+  it('denies, then lets go of, the subscriptions of a topic that is no longer published', () => {
+    const gone = subscription(topic, 'https://r.example/t');
+    const result = webSubFanOut(
+      input({ events: [feedUpdated('evt_t', [topic])], subscriptions: [gone], unpublished: new Set([topic]) }),
+    );
+    expect(result.denied).toEqual([gone]);
+    expect(result.jobs).toEqual([
+      expect.objectContaining({ kind: 'websub.deny', reason: expect.stringMatching(/no longer published/) }),
+    ]);
   });
 });
 

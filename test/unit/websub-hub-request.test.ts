@@ -7,10 +7,10 @@ import {
   parseHubForm,
   readHubForm,
 } from '../../functions/core/websub/hub-request.ts';
-import { siteFeeds } from '../../functions/core/websub/topics.ts';
 
-const feeds = siteFeeds({ siteUrl: 'https://news.example.com' });
-const context: HubRequestContext = { feeds, lease: DEFAULT_LEASE, allowPrivateTargets: false };
+const ON = { itemLimit: 20 };
+const site = { siteUrl: 'https://news.example.com', topics: { categories: ON, tags: ON, authors: ON } };
+const context: HubRequestContext = { site, lease: DEFAULT_LEASE, allowPrivateTargets: false };
 const CALLBACK = 'https://reader.example.org/websub/cb-7f3a?user=42';
 
 function form(params: Record<string, string> | [string, string][]): URLSearchParams {
@@ -92,6 +92,23 @@ describe('a subscription request', () => {
   });
 });
 
+describe('a topic feed as hub.topic', () => {
+  it('is accepted for every document of a topic kind that is on, named by its self URL', () => {
+    for (const path of ['tags/markets/feed.xml', 'categories/politics/atom.xml', 'authors/ana/archive/2/feed.json']) {
+      const parsed = parseHubForm(subscribe({ 'hub.topic': `HTTPS://NEWS.example.com/${path}` }), context);
+      expect(parsed.topic).toBe(`https://news.example.com/${path}`);
+    }
+  });
+
+  it('is refused with 404 for a kind site.json turns off', () => {
+    const off = { ...context, site: { ...site, topics: { ...site.topics, tags: null } } };
+    const refused = refusal(() =>
+      parseHubForm(subscribe({ 'hub.topic': 'https://news.example.com/tags/markets/feed.xml' }), off),
+    );
+    expect(refused.status).toBe(404);
+  });
+});
+
 describe('a refused subscription request gets a 4xx with a plain-text reason', () => {
   it('without hub.mode → 400', () => {
     const body = subscribe();
@@ -108,6 +125,7 @@ describe('a refused subscription request gets a 4xx with a plain-text reason', (
     [{ 'hub.topic': '' }, 400, /hub\.topic is required/],
     [{ 'hub.topic': 'https://elsewhere.example.net/feed.xml' }, 404, /is not a feed of this site; its topics are/],
     [{ 'hub.topic': 'https://news.example.com/articles/a.html' }, 404, /not a feed of this site/],
+    [{ 'hub.topic': 'https://news.example.com/tags/Markets/feed.xml' }, 404, /not a feed of this site/],
     [{ 'hub.callback': '' }, 400, /hub\.callback is required/],
     [{ 'hub.callback': 'not a url' }, 400, /without spaces/],
     [{ 'hub.callback': 'ftp://reader.example.org/cb' }, 400, /hub\.callback is refused: scheme ftp:/],

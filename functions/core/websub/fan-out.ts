@@ -6,10 +6,11 @@
  * harmless.
  */
 import { createHash } from 'node:crypto';
+import type { Site } from '../article.ts';
 import type { DeliveryJob, WebSubDenyJob, WebSubDistributeJob, WebSubPingJob } from '../delivery.ts';
 import type { WebhookEvent } from '../events.ts';
 import { type HubSubscription, isLive } from './subscription.ts';
-import { findTopic, type SiteFeed } from './topics.ts';
+import { feedOfUrl, type SiteFeed } from './topics.ts';
 
 /** A stable job id from its parts, length-prefixed so no choice of characters inside a part makes two collide. */
 export function webSubJobId(kind: string, ...parts: readonly string[]): string {
@@ -19,8 +20,13 @@ export function webSubJobId(kind: string, ...parts: readonly string[]): string {
 
 export interface WebSubFanOutInput {
   readonly events: readonly WebhookEvent[];
-  /** The site's feeds: the topics the hub serves. */
-  readonly feeds: readonly SiteFeed[];
+  /** The site: its feeds (core/websub/topics.ts `feedOfUrl`) are the topics the hub serves. */
+  readonly site: Pick<Site, 'siteUrl' | 'topics'>;
+  /**
+   * Topic URLs (as subscriptions name them) of the shape of a feed but no longer published: a topic collection
+   * that lost its last article, or an archive page it no longer has. Their subscriptions are denied.
+   */
+  readonly unpublished: ReadonlySet<string>;
   /** Hubs to ping: site.json's `hubs` (the built-in hub is not among them: it distributes without a ping). */
   readonly pingHubs: readonly string[];
   /** The built-in hub's URL, or null when site.json does not turn it on. */
@@ -46,7 +52,9 @@ function changedFeeds(event: Extract<WebhookEvent, { type: 'feed.updated' }>): r
 
 function denialReason(subscription: HubSubscription, input: WebSubFanOutInput): string | null {
   if (input.hubUrl === null) return 'this site no longer runs a WebSub hub';
-  if (findTopic(subscription.topic, input.feeds) === undefined) return 'the topic is no longer a feed of this site';
+  const feed = feedOfUrl(input.site, subscription.topic);
+  if (feed === null) return 'the topic is no longer a feed of this site';
+  if (input.unpublished.has(subscription.topic)) return 'the topic is no longer published: it has no article left';
   return null;
 }
 
@@ -67,8 +75,8 @@ export function webSubFanOut(input: WebSubFanOutInput): WebSubFanOut {
   const changed = new Map<string, { feed: SiteFeed; eventId: string }>();
   for (const event of updates) {
     for (const url of changedFeeds(event)) {
-      const feed = findTopic(url, input.feeds);
-      if (feed !== undefined) changed.set(feed.url, { feed, eventId: event.id });
+      const feed = feedOfUrl(input.site, url);
+      if (feed !== null) changed.set(feed.url, { feed, eventId: event.id });
     }
   }
 
@@ -109,7 +117,7 @@ export function webSubFanOut(input: WebSubFanOutInput): WebSubFanOut {
       result.jobs.push(denial);
       continue;
     }
-    const update = changed.get((findTopic(subscription.topic, input.feeds) as SiteFeed).url);
+    const update = changed.get((feedOfUrl(input.site, subscription.topic) as SiteFeed).url);
     if (update === undefined) continue;
     const distribution: WebSubDistributeJob = {
       kind: 'websub.distribute',

@@ -4,11 +4,11 @@
  * before the 202, so every refusal is an immediate 4xx with a plain-text reason; parameters the hub does not know
  * are ignored. Pure.
  */
-import type { LeaseBounds } from '../article.ts';
+import type { LeaseBounds, Site } from '../article.ts';
 import { HubRequestError, UnsafeTargetError } from '../errors.ts';
 import { checkTargetUrl } from '../ssrf.ts';
 import type { HubMode } from './subscription.ts';
-import { findTopic, type SiteFeed } from './topics.ts';
+import { feedOfUrl, siteFeeds } from './topics.ts';
 
 /** Bytes of request body the hub reads; a subscription request is a few hundred. */
 export const MAX_HUB_REQUEST_BYTES = 16 * 1024;
@@ -21,8 +21,8 @@ const KNOWN = ['hub.mode', 'hub.topic', 'hub.callback', 'hub.lease_seconds', 'hu
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export interface HubRequestContext {
-  /** The topics the hub serves: the site's feeds. */
-  readonly feeds: readonly SiteFeed[];
+  /** The site: the topics the hub serves are its feeds (`feedOfUrl`); whether one is published is checked after. */
+  readonly site: Pick<Site, 'siteUrl' | 'topics'>;
   readonly lease: LeaseBounds;
   /** Local development: callbacks on loopback or private addresses, `http:` and any port. */
   readonly allowPrivateTargets: boolean;
@@ -43,6 +43,12 @@ export interface ParsedHubRequest {
 export function grantLease(requested: number | undefined, bounds: LeaseBounds): number {
   if (requested === undefined) return bounds.default;
   return Math.min(Math.max(requested, bounds.min), bounds.max);
+}
+
+/** The reason a topic is refused: what it asked for, and what this hub's topics look like. */
+export function notAFeed(topic: string, site: Pick<Site, 'siteUrl'>, why = 'is not a feed of this site'): string {
+  const feeds = siteFeeds(site).map((f) => f.url);
+  return `hub.topic ${JSON.stringify(topic)} ${why}; its topics are ${feeds.join(', ')}, their archive/<n>/ documents, and the same under categories/<slug>/, tags/<slug>/ and authors/<slug>/ for every topic with articles`;
 }
 
 function refuse(reason: string, status = 400): never {
@@ -121,13 +127,8 @@ export function parseHubForm(form: URLSearchParams, context: HubRequestContext):
   }
   const topicParam = single(form, 'hub.topic');
   if (topicParam === undefined || topicParam === '') refuse('hub.topic is required');
-  const feed = findTopic(topicParam, context.feeds);
-  if (feed === undefined) {
-    refuse(
-      `hub.topic ${JSON.stringify(topicParam)} is not a feed of this site; its topics are ${context.feeds.map((f) => f.url).join(', ')}`,
-      404,
-    );
-  }
+  const feed = feedOfUrl(context.site, topicParam);
+  if (feed === null) refuse(notAFeed(topicParam, context.site), 404);
   const callback = parseCallback(single(form, 'hub.callback'), context.allowPrivateTargets);
   // Ignored for unsubscribe, as the Recommendation requires, but still checked when given: a malformed value is a
   // mistake the subscriber wants to hear about.

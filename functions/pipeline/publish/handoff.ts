@@ -9,8 +9,9 @@ import type { WebhookEvent } from '../../core/events.ts';
 import { fanOut } from '../../core/fan-out.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import { webSubFanOut } from '../../core/websub/fan-out.ts';
-import { siteFeeds } from '../../core/websub/topics.ts';
+import { isLive } from '../../core/websub/subscription.ts';
 import { HubSubscriptions, type UnreadableRecord } from '../websub/subscriptions.ts';
+import { PublishedTopics } from '../websub/topics.ts';
 import { textOf } from './state.ts';
 
 const SUBSCRIBER_PREFIX = 'subscribers/';
@@ -92,9 +93,13 @@ export async function handOff(
     const { subscriptions, unreadable } =
       site.hub != null || targets.siteChanged ? await hub.list() : { subscriptions: [], unreadable: [] };
     for (const record of unreadable) problems.push(stateProblem(targets.state, record));
+    // A subscription to a topic that lost its last article is denied (its directory is gone with it).
+    const live = subscriptions.filter((subscription) => isLive(subscription, now));
+    const unpublished = await new PublishedTopics(targets.state, site).unpublished(live.map((s) => s.topic));
     const websub = webSubFanOut({
       events,
-      feeds: siteFeeds(site),
+      site,
+      unpublished,
       pingHubs: site.hubs.filter((url) => url !== site.hub?.url),
       hubUrl: site.hub?.url ?? null,
       subscriptions,

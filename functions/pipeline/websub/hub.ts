@@ -10,10 +10,10 @@ import type { DeliveryQueue, WebSubVerifyJob } from '../../core/delivery.ts';
 import { HubRequestError } from '../../core/errors.ts';
 import type { Clock, ObjectStore } from '../../core/ports.ts';
 import { webSubJobId } from '../../core/websub/fan-out.ts';
-import { parseHubForm, readHubForm } from '../../core/websub/hub-request.ts';
+import { notAFeed, parseHubForm, readHubForm } from '../../core/websub/hub-request.ts';
 import { type HubRequest, subscriptionId } from '../../core/websub/subscription.ts';
-import { siteFeeds } from '../../core/websub/topics.ts';
 import { HubSubscriptions } from './subscriptions.ts';
+import { PublishedTopics } from './topics.ts';
 
 /** An HTTP request as the hub needs it: whoever receives it (the dev server, the Lambda) fills this in. */
 export interface HubHttpRequest {
@@ -65,13 +65,18 @@ export async function handleHubRequest(request: HubHttpRequest, deps: HubDeps): 
   try {
     const form = readHubForm(request.contentType, request.body);
     parsed = parseHubForm(form, {
-      feeds: siteFeeds(deps.site),
+      site: deps.site,
       lease: hub.lease,
       allowPrivateTargets: deps.allowPrivateTargets,
     });
   } catch (error) {
     if (error instanceof HubRequestError) return answer(error.status, error.reason);
     throw error;
+  }
+  // A subscription needs its topic published now; an unsubscription of a topic that is gone is still verified, so a
+  // subscriber can always end what it started.
+  if (parsed.mode === 'subscribe' && (await new PublishedTopics(deps.state, deps.site).find(parsed.topic)) === null) {
+    return answer(404, notAFeed(parsed.topic, deps.site, 'is not published now (no article has that topic)'));
   }
   const received: HubRequest = {
     id: `wsr_${randomBytes(16).toString('base64url')}`,
