@@ -161,8 +161,30 @@ export class ArchiveEditor {
     for (const delta of deltas) {
       if (delta.before !== null) this.#remove(delta.id, delta.before);
       if (delta.after !== null) this.#insert(delta.after);
+      if (this.#windowStale || this.#editInWindow(delta)) continue;
       if (this.#touchesWindow(delta)) this.#windowStale = true;
     }
+  }
+
+  /**
+   * An edit that keeps an article's place (same date and id) while it is in the window changes only that window
+   * key: updated in place, so the window is not recomputed from the newest pages (which may need an older page
+   * read when the open page holds fewer entries than the window).
+   */
+  #editInWindow(delta: ArchiveDelta): boolean {
+    const { before, after } = delta;
+    if (before === null || after === null || !sameKey(before, after)) return false;
+    const index = this.#window.findIndex((key) => key.id === delta.id && sameKey(key, before));
+    if (index === -1) return false;
+    const window = [...this.#window];
+    window[index] = {
+      published: after.published,
+      id: after.id,
+      updated: after.updated,
+      contentHash: after.contentHash,
+    };
+    this.#window = window;
+    return true;
   }
 
   #entriesAt(key: SortKey): { page: PageRef; entries: ArchiveEntry[] } | null {

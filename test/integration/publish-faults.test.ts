@@ -149,6 +149,61 @@ describe('publish survives a failure at any write', () => {
     }
   }, 120_000);
 
+  it('converges after a failed write N in an edit of articles with topics, then rebuilds writing nothing', async () => {
+    const topical = (i: number, tags: string, author = 'Ana Lima') =>
+      markdownArticle(`Topical ${i}`, `Body ${i}.`, {
+        date: `2025-12-0${i}T08:00:00Z`,
+        category: i % 2 === 0 ? 'Markets' : 'Energy',
+        tags,
+        author,
+      });
+    // v1: five articles in two categories, three tags and two authors.
+    const preparedTopics = async () => {
+      const ws = await Workspace.create();
+      for (let i = 1; i <= 5; i++) await ws.write(`t${i}.md`, topical(i, i === 5 ? 'rates, solo' : 'rates, oil'));
+      await publishWith(ws);
+      // v2: an edit in every window of its topics, a tag dropped, the only article of a tag and an author deleted.
+      await ws.write(
+        't4.md',
+        markdownArticle('Topical 4', 'Body 4, corrected.', {
+          date: '2025-12-04T08:00:00Z',
+          category: 'Markets',
+          tags: 'rates, oil',
+          author: 'Ana Lima',
+        }),
+      );
+      await ws.write('t3.md', topical(3, 'rates'));
+      await ws.write('t5.md', topical(5, 'rates, solo', 'Bo Chen'));
+      await ws.remove('t5.md');
+      ws.clock.advance(60_000);
+      return ws;
+    };
+    const reference = await preparedTopics();
+    const counter: WriteCounter = { writes: 0 };
+    await publishWith(reference, counter, Number.POSITIVE_INFINITY);
+    const totalWrites = counter.writes;
+    const expectedFiles = await reference.outputFiles();
+    const expectedEvents = await handedEventIds(reference);
+    expect(Object.keys(expectedFiles).some((path) => path.startsWith('tags/solo/'))).toBe(false);
+    expect(expectedFiles['tags/oil/feed.xml']).toContain('Body 4, corrected.');
+    expect(expectedFiles['tags/oil/feed.xml']).not.toContain('Topical 3');
+    await reference.dispose();
+
+    for (let n = 1; n <= totalWrites; n++) {
+      const ws = await preparedTopics();
+      try {
+        await expect(publishWith(ws, { writes: 0 }, n)).rejects.toBeInstanceOf(StoreError);
+        await publishWith(ws);
+        expect(await ws.outputFiles(), `after a fault on write ${n}`).toEqual(expectedFiles);
+        expect(await handedEventIds(ws), `after a fault on write ${n}`).toEqual(expectedEvents);
+        // The recovered state is whole: nothing is left marked for rendering.
+        expect((await publishWith(ws)).written, `rebuilt after a fault on write ${n}`).toEqual([]);
+      } finally {
+        await ws.dispose();
+      }
+    }
+  }, 180_000);
+
   it('converges after a crash tears the page or record it was creating in place at write N, for every N', async () => {
     const reference = await prepared();
     const counter: WriteCounter = { writes: 0 };

@@ -15,18 +15,35 @@ import { markdownArticle, readTree, TEST_SITE, Workspace, webhookJobs } from '..
 const dated = (i: number) =>
   `2025-12-31T${String(Math.floor(i / 60) % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00Z`;
 const name = (i: number) => `n${String(i).padStart(4, '0')}.md`;
+/**
+ * A category, two tags and an author, as newsroom articles have: topic feeds are on by default. Every topic holds
+ * more than a sealed page (100) at both sizes, so an old article is on a sealed page of each of its topics at both.
+ */
+const topics = (i: number) => ({
+  date: dated(i),
+  category: `Desk ${i % 2}`,
+  tags: `beat ${(i >> 1) % 2}, wire`,
+  author: `Writer ${(i >> 2) % 2}`,
+});
+/** Output directories of the topic collections of article i. */
+const topicDirs = (i: number) => [
+  `categories/desk-${i % 2}/`,
+  `tags/beat-${(i >> 1) % 2}/`,
+  'tags/wire/',
+  `authors/writer-${(i >> 2) % 2}/`,
+];
 
 async function corpus(size: number): Promise<Workspace> {
   const ws = await Workspace.create();
   for (let i = 0; i < size; i++) {
-    await ws.write(name(i), markdownArticle(`News ${i}`, `Body ${i}.`, { date: dated(i) }));
+    await ws.write(name(i), markdownArticle(`News ${i}`, `Body ${i}.`, topics(i)));
   }
   await ws.publish();
   return ws;
 }
 
 describe('a named-key publish', () => {
-  it('reads and writes the same number of objects for a one-article edit at 250 and at 500 articles', async () => {
+  it('reads and writes the same number of objects for a one-article edit with topics at 250 and at 500 articles', async () => {
     const counts: Record<string, Record<string, unknown>> = {};
     for (const size of [250, 500]) {
       const ws = await corpus(size);
@@ -36,7 +53,7 @@ describe('a named-key publish', () => {
           ['newest', size - 1],
           ['archived', 5],
         ] as const) {
-          await ws.write(name(i), markdownArticle(`News ${i}`, 'Corrected body.', { date: dated(i) }));
+          await ws.write(name(i), markdownArticle(`News ${i}`, 'Corrected body.', topics(i)));
           const stores = {
             content: new CountingStore(new FsStore(ws.contentDir)),
             output: new CountingStore(new FsStore(ws.outDir)),
@@ -46,13 +63,24 @@ describe('a named-key publish', () => {
           const types = result.events.map((e) => e.type);
           // An edit on a sealed page changes its archive documents, so feed.updated names them (and nothing else).
           expect(types, edit).toEqual(['article.updated', 'feed.updated']);
+          // Outside its topics' directories the edit writes what it would without topics; inside, only theirs.
+          const inTopics = (path: string) => topicDirs(i).some((dir) => path.startsWith(dir));
+          const siteWritten = [...result.written].filter((path) => !inTopics(path)).sort();
+          expect(result.written.filter((path) => /^(categories|tags|authors)\//.test(path)).every(inTopics)).toBe(true);
+          // The newest article's body is in every current document of every collection it is in.
+          if (edit === 'newest') {
+            for (const dir of ['', ...topicDirs(i)]) {
+              for (const f of ['atom.xml', 'feed.json', 'feed.xml']) expect(result.written).toContain(`${dir}${f}`);
+            }
+          }
           if (edit === 'archived') {
             const documents = ['atom.xml', 'feed.json', 'feed.xml'].map((f) => `archive/1/${f}`);
-            expect([...result.written].sort()).toEqual(['archive/1.html', ...documents, `articles/n0005.html`]);
+            expect(siteWritten).toEqual(['archive/1.html', ...documents, `articles/n0005.html`]);
             const feedUpdated = result.events.find((e) => e.type === 'feed.updated');
-            expect(feedUpdated?.data).toMatchObject({
-              changedFeeds: documents.map((path) => `https://news.example.com/${path}`),
-            });
+            const changed = (feedUpdated?.data as { changedFeeds?: string[] } | undefined)?.changedFeeds ?? [];
+            expect(changed.filter((url) => !inTopics(url.slice('https://news.example.com/'.length)))).toEqual(
+              documents.map((path) => `https://news.example.com/${path}`),
+            );
           }
           const total = Object.values(stores).reduce(
             (sum, store) => sum + Object.values(store.counts).reduce((a, b) => a + b, 0),
@@ -71,8 +99,13 @@ describe('a named-key publish', () => {
     }
     expect(counts['newest 500']).toEqual(counts['newest 250']);
     expect(counts['archived 500']).toEqual(counts['archived 250']);
-    expect(counts['newest 250']?.total).toBeLessThanOrEqual(30);
-    expect(counts['archived 250']?.total).toBeLessThanOrEqual(30);
+    // Without topics these edits stay within 30 requests; each topic the article is in adds at most its four changed
+    // files (three feed documents, and an archive page when the edit is on one) and six state requests (directory
+    // read, page read and stored, window read and stored, directory stored). The goal of 30 for the whole edit with
+    // topics is not reached yet (docs/ARCHITECTURE.md, "Cost of an edit").
+    const bound = 30 + topicDirs(0).length * (4 + 6);
+    expect(counts['newest 250']?.total).toBeLessThanOrEqual(bound);
+    expect(counts['archived 250']?.total).toBeLessThanOrEqual(bound);
   }, 60_000);
 
   it('converges to the files, records and event ids of full reconciles through the same history', async () => {

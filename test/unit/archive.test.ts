@@ -66,6 +66,27 @@ class Pages {
 }
 
 describe('the paged archive', () => {
+  it('updates an edited window article in place, reading no older page, with the window a recompute gives', () => {
+    const pages = new Pages();
+    // Pages of 4: the open page holds two entries, fewer than the window of three.
+    pages.run(Array.from({ length: 10 }, (_, i) => add(i)));
+    const edited = entry(9, { updated: '2026-02-01T00:00:00.000Z', contentHash: 'h9-edited' });
+    const edit: ArchiveDelta = { id: edited.id, before: entry(9), after: edited };
+    const editor = new ArchiveEditor(pages.directory, LIMITS);
+    expect(editor.pagesNeeded([edit])).toEqual([3]);
+    editor.load(3, pages.stored.get(pages.directory.pages[2]?.version ?? '') ?? []);
+    editor.apply([edit]);
+    editor.settle();
+    expect(editor.windowPagesNeeded()).toEqual([]);
+    // The same edit on a directory with no window: recomputed from the newest pages (2 and 3).
+    const recompute = new ArchiveEditor({ ...pages.directory, window: [] }, LIMITS);
+    for (const page of pages.directory.pages) recompute.load(page.number, pages.stored.get(page.version) ?? []);
+    recompute.apply([edit]);
+    recompute.settle();
+    expect(editor.directory().window).toEqual(recompute.directory().window);
+    expect(editor.directory().window[0]).toMatchObject({ id: 'a009', contentHash: 'h9-edited' });
+  });
+
   it('lays a first import out oldest first in full pages, the newest page open', () => {
     const pages = new Pages();
     pages.run(Array.from({ length: 10 }, (_, i) => add(i)));

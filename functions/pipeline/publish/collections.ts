@@ -9,7 +9,7 @@
  * archive documents' hashes, the window's keys and the topic's name), immutable page versions under `pages/`, and
  * `window.json` (the window's full articles as last rendered, with the current feed files' hashes). Changes arrive
  * as deltas, are applied in memory, stored at a checkpoint (new page versions first, then the directory that names
- * them), and rendered at the end of a run.
+ * them) or, at the end of a run, by the render after each collection's files (docs/ARCHITECTURE.md, "Crash protocol").
  */
 
 import {
@@ -157,6 +157,11 @@ function total(pages: readonly PageRef[]): number {
   return pages.reduce((sum, page) => sum + page.count, 0);
 }
 
+/** A topic collection whose last article left (the site collection is never removed). */
+function isEmptied(id: string, editor: ArchiveEditor): boolean {
+  return id !== SITE_COLLECTION_ID && total(editor.pages) === 0;
+}
+
 /** The collections of one state store during a run. */
 export class Collections {
   readonly #state: ObjectStore;
@@ -258,22 +263,36 @@ export class Collections {
   }
 
   /**
+   * Settles every change applied so far without storing a directory: overfull pages are cut, new page versions
+   * stored (immutable, named by no directory yet), and the pages whose entries or archive documents changed marked
+   * dirty in memory. What `feedHashes` and the render need; `flush` or the render stores the directories.
+   */
+  async settle(): Promise<void> {
+    for (const [id, editor] of this.#editors) await this.#settle(id, editor);
+  }
+
+  async #settle(id: string, editor: ArchiveEditor): Promise<void> {
+    // The site keeps a front page when empty; an empty topic is removed at the end of the run instead.
+    if (id === SITE_COLLECTION_ID) editor.ensurePage();
+    const changed = editor.settle();
+    await mapLimit(changed, IO_CONCURRENCY, async (number) => {
+      const entries = editor.entriesOf(number);
+      const body = `${JSON.stringify({ format: 1, number, entries })}\n`;
+      const version = `${number}-${sha256(body).slice(0, 16)}`;
+      await this.#state.put(pageVersionKey(id, version), body, JSON_TYPE);
+      editor.setVersion(number, version);
+    });
+    await this.#loadPages(id, editor, editor.windowPagesNeeded());
+    this.#markWindowMoves(id, editor);
+  }
+
+  /**
    * Stores every change applied so far: new page versions first, then the directory naming them (the directory
    * is the commit point: a crash before it leaves the previous directory and its versions intact).
    */
   async flush(): Promise<void> {
     for (const [id, editor] of this.#editors) {
-      // The site keeps a front page when empty; an empty topic is removed at the end of the run instead.
-      if (id === SITE_COLLECTION_ID) editor.ensurePage();
-      const changed = editor.settle();
-      await mapLimit(changed, IO_CONCURRENCY, async (number) => {
-        const entries = editor.entriesOf(number);
-        const body = `${JSON.stringify({ format: 1, number, entries })}\n`;
-        const version = `${number}-${sha256(body).slice(0, 16)}`;
-        await this.#state.put(pageVersionKey(id, version), body, JSON_TYPE);
-        editor.setVersion(number, version);
-      });
-      await this.#loadPages(id, editor, editor.windowPagesNeeded());
+      await this.#settle(id, editor);
       await this.#storeDirectory(id, editor);
       editor.evictClean();
     }
@@ -361,9 +380,10 @@ export class Collections {
 
   /**
    * Renders and writes what changed since the last render: dirty pages (all with `force`) and those whose archive
-   * documents the window's move changed, and the current feeds when the window's articles changed; removes topics
-   * left without articles. `records` supplies full articles entering the window; `yieldNow` stops the render
-   * between pages when the run's time is up. Call after `flush`.
+   * documents the window's move changed, and the current feeds when the window's articles changed; topics left
+   * without articles are stored empty for `removeEmptied`. `records` supplies full articles entering the window; `yieldNow` stops the render
+   * between pages when the run's time is up. Settles first; each collection's directory is stored after its files
+   * (so a run that renders right after its sources stores each directory once, with the rendered hashes).
    */
   async render(options: {
     readonly site: Site;
@@ -376,6 +396,7 @@ export class Collections {
     readonly onWrite: (path: string) => void;
     readonly onDelete: (path: string) => void;
   }): Promise<RenderOutcome> {
+    await this.settle();
     const render = await loadRenderers();
     const written: string[] = [];
     const deleted: string[] = [];
@@ -388,11 +409,9 @@ export class Collections {
       options.onWrite(file.path);
     };
     for (const [id, editor] of [...this.#editors].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (id !== SITE_COLLECTION_ID && total(editor.pages) === 0) {
-        for (const path of await this.#remove(id, editor, options.output)) {
-          deleted.push(path);
-          options.onDelete(path);
-        }
+      if (isEmptied(id, editor)) {
+        // Stored empty; removed by `removeEmptied` once the run's root no longer needs this collection's deltas.
+        await this.#storeDirectory(id, editor);
         continue;
       }
       if (!(await this.#renderPages(id, editor, { ...options, render }, put))) {
@@ -526,6 +545,27 @@ export class Collections {
       await this.#state.put(key, text, JSON_TYPE);
       this.#windowFiles.set(id, { entries, feeds: hashes });
     }
+  }
+
+  /** True when a render left topics without articles, for `removeEmptied`. */
+  hasEmptied(): boolean {
+    return [...this.#editors].some(([id, editor]) => isEmptied(id, editor));
+  }
+
+  /**
+   * Removes the topics left without articles (files, then state). Call after the render, once the root records the
+   * collections as stored: a crash during the removal must not leave deltas to re-apply to a half-removed topic.
+   */
+  async removeEmptied(output: ObjectStore, onDelete: (path: string) => void): Promise<string[]> {
+    const deleted: string[] = [];
+    for (const [id, editor] of [...this.#editors].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (!isEmptied(id, editor)) continue;
+      for (const path of await this.#remove(id, editor, output)) {
+        deleted.push(path);
+        onDelete(path);
+      }
+    }
+    return deleted;
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * The phases of a run, in the order the crash protocol (journal.ts) needs them: sources (batches of accept →
- * intent → records and pages → close, with checkpoints), render (archive pages and feeds from the stored
- * collections), handoff (events to the delivery queue), finish (forget the run). Each phase can stop between two
+ * intent → records and pages → close, with checkpoints), render (archive pages and feeds, each collection's
+ * directory stored after its files), handoff (events to the delivery queue), finish (forget the run). Each phase can stop between two
  * steps when the run's time is up; the next run continues from the journal.
  */
 import type { OutputFile, Site } from '../../core/article.ts';
@@ -197,11 +197,17 @@ export class Run {
     run.phase = 'render';
     await this.#c.index.flush();
     await this.#c.index.storeRevisions();
-    await this.#c.collections.flush();
-    await this.#c.collections.openAll([SITE_COLLECTION_ID, ...(run.touched ?? [])]);
+    this.#c.head.nextDue = await this.#c.schedule.flush();
+    // The collections are not stored here: the render stores each directory once, after its files. Until then the
+    // batches since the last checkpoint keep their deltas in the journal, and a crash re-applies them (#reapply).
+    const collections = this.#c.collections;
+    await collections.openAll([SITE_COLLECTION_ID, ...(run.touched ?? [])]);
+    await collections.settle();
+    run.touched = [...new Set([...(run.touched ?? []), ...collections.openIds()])].sort();
     // A forced render may change every feed document: their hashes go to a journal object, not the root.
-    run.feedHashes = run.forcePages ? null : await this.#c.collections.feedHashes(false);
-    await this.#checkpoint();
+    run.feedHashes = run.forcePages ? null : await collections.feedHashes(false);
+    await this.#c.journal.write(this.#c.head);
+    this.#journaled = true;
     return true;
   }
 
@@ -343,7 +349,20 @@ export class Run {
     });
     this.#steps++;
     this.#c.onProgress?.({ phase: 'render', done: outcome.complete ? 1 : 0, total: 1 });
-    if (!outcome.complete) return false;
+    if (!outcome.complete) {
+      // The collections the render did not reach are stored with their dirty marks, and the journal forgets the
+      // deltas they hold, so the next call renders them without re-applying anything.
+      await this.#checkpoint();
+      return false;
+    }
+    // Every open collection's directory is stored now; their deltas need not be re-applied.
+    run.batches = run.batches.map(({ events }) => ({ events }));
+    run.flushed = batchCount(run);
+    if (collections.hasEmptied()) {
+      // Recorded before a topic's state is removed, so a crash in the removal never re-applies deltas to it.
+      await this.#c.journal.write(this.#c.head);
+      await collections.removeEmptied(this.#c.output, (path) => this.#c.tally.deleted.push(path));
+    }
     // The fixed files and the 404 page only with a render of every page (first publish, a site.json or
     // RENDER_VERSION change): a one-article edit stays within its request budget (docs/ARCHITECTURE.md).
     if (run.forcePages || this.#c.head.site === '') {
