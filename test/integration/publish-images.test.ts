@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
@@ -72,6 +72,22 @@ describe('images beside articles, over directories', () => {
     const again = await ws.publish();
     expect(again.written).toEqual([]);
     expect(again.deleted).toEqual([]);
+  });
+
+  it('puts the images back, with the pages, into an output root wiped by hand', async () => {
+    const png = pngImage(12, 9);
+    await ws.write('boat.png', png);
+    await ws.write('harbour.md', markdownArticle('Harbour', '![A boat](boat.png)', { date: '2025-03-01' }));
+    await ws.publish();
+    const before = await ws.outputFiles();
+    const [image] = mediaFiles(before);
+    await rm(ws.outDir, { recursive: true, force: true });
+    const rebuilt = await ws.publish();
+    expect(rebuilt.written).toContain(image);
+    expect(rebuilt.events).toEqual([]);
+    expect(await ws.outputFiles()).toEqual(before);
+    // The image is put back only where the output lost it: the next build writes nothing.
+    expect((await ws.publish()).written).toEqual([]);
   });
 
   it('is served by the dev server with its Content-Type and its bytes', async () => {

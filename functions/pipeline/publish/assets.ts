@@ -105,6 +105,44 @@ export async function readAssetState(state: ObjectStore, key: string): Promise<A
   return read?.value ?? null;
 }
 
+/**
+ * Puts back the published images of one article that the output no longer holds (a forced render after the output
+ * root was wiped by hand: the reference objects still say they are published). Bytes that changed since the record
+ * named them are left to the image's own change, as in `AssetBatch.publish`.
+ */
+export async function restoreMedia(
+  stores: { content: ObjectStore; output: ObjectStore },
+  article: Pick<Article, 'media'>,
+  onWrite: (path: string) => void,
+): Promise<void> {
+  const published = Object.entries(article.media ?? {}).flatMap(([key, info]) =>
+    info.path === undefined ? [] : [[key, info.path] as const],
+  );
+  await mapLimit(published, IO_CONCURRENCY, async ([key, path]) => {
+    if ((await stores.output.head(path)) !== null) return;
+    await putImage(stores, key, path, onWrite);
+  });
+}
+
+/** Copies an image's bytes from content to its published path, if they are still the bytes the path names. */
+async function putImage(
+  stores: { content: ObjectStore; output: ObjectStore },
+  key: string,
+  path: string,
+  onWrite: (path: string) => void,
+): Promise<void> {
+  const object = await stores.content.get(key);
+  if (object === null || object.unreadable !== undefined) return;
+  const hash = path.split('/')[1] ?? '';
+  if (!sha256(object.body).startsWith(hash)) return;
+  // The type its extension names, which describeImage checked against the bytes.
+  await stores.output.put(path, object.body, {
+    contentType: imageTypeOf(path) ?? 'application/octet-stream',
+    cacheControl: IMAGE_CACHE_CONTROL,
+  });
+  onWrite(path);
+}
+
 /** The reference changes of one batch, loaded and decided: `publish` before its pages, `settle` after them. */
 export class AssetBatch {
   readonly #stores: { content: ObjectStore; output: ObjectStore; state: ObjectStore };
@@ -143,18 +181,7 @@ export class AssetBatch {
       const before = livePaths(this.#before.get(key) ?? null);
       for (const path of livePaths(after)) if (!before.has(path)) todo.push([key, path]);
     }
-    await mapLimit(todo, IO_CONCURRENCY, async ([key, path]) => {
-      const object = await this.#stores.content.get(key);
-      if (object === null || object.unreadable !== undefined) return;
-      const hash = path.split('/')[1] ?? '';
-      if (!sha256(object.body).startsWith(hash)) return;
-      // The type its extension names, which describeImage checked against the bytes.
-      await this.#stores.output.put(path, object.body, {
-        contentType: imageTypeOf(path) ?? 'application/octet-stream',
-        cacheControl: IMAGE_CACHE_CONTROL,
-      });
-      onWrite(path);
-    });
+    await mapLimit(todo, IO_CONCURRENCY, ([key, path]) => putImage(this.#stores, key, path, onWrite));
   }
 
   /** Deletes the published bytes no reference names any more, then stores the reference objects that changed. */

@@ -15,7 +15,7 @@ import type { ArticleRecord } from '../../core/records.ts';
 import { journalKey } from '../../core/state-keys.ts';
 import type { LastRun } from '../../core/status.ts';
 import { type AcceptContext, acceptBatch, type RecordSource, type RejectedSource } from './accept.ts';
-import { AssetBatch, readAssetState, type SourceWarning } from './assets.ts';
+import { AssetBatch, readAssetState, restoreMedia, type SourceWarning } from './assets.ts';
 import { type Collections, collectionsOf, entryOf, type FeedHashes, SITE_COLLECTION_ID } from './collections.ts';
 import { loadRenderers } from './engines.ts';
 import { handOff, readSubscribers, type StateProblem } from './handoff.ts';
@@ -296,14 +296,19 @@ export class Run {
     for (const { file, reason } of rejected) this.#c.tally.rejected.set(file, reason);
   }
 
-  /** One batch of pages re-rendered from their records (the site or the renderer changed). No state changes. */
+  /**
+   * One batch of pages re-rendered from their records (the site or the renderer changed, or the output was wiped),
+   * with any published image the output lost put back first. No state changes.
+   */
   async #rerenderBatch(work: readonly string[]): Promise<void> {
     const run = this.#run;
     const items = takeBatch(work, run.cursor, 'r:');
     const { renderArticlePage } = await loadRenderers();
     await mapLimit(items, IO_CONCURRENCY, async (item) => {
       const record = await readRecord(this.#c.state, item.slice(2));
-      if (record?.state === 'live') await this.#write(renderArticlePage(this.#c.site, entryOf(record)));
+      if (record?.state !== 'live') return;
+      await restoreMedia(this.#c, record.article, (path) => this.#c.tally.written.push(path));
+      await this.#write(renderArticlePage(this.#c.site, entryOf(record)));
     });
     run.cursor += items.length;
   }
