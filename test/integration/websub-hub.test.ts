@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { createHttpSender } from '../../functions/adapters/http-sender.ts';
-import { type RunningServer, serveDirectory } from '../../functions/adapters/http-server.ts';
+import type { RunningServer } from '../../functions/adapters/http-server.ts';
 import { OutboxQueue } from '../../functions/adapters/outbox-queue.ts';
-import { localHubRoutes } from '../../functions/cli/local-hub.ts';
 import { DEFAULT_LEASE } from '../../functions/core/site.ts';
 import { type DeliveryDeps, deliveryDeps, drainOutbox } from '../../functions/pipeline/deliver.ts';
 import { publish } from '../../functions/pipeline/publish.ts';
 import { HubSubscriptions } from '../../functions/pipeline/websub/subscriptions.ts';
+import { serveWithLocalHub } from '../helpers/local-hub.ts';
 import { startSubscriber, type WebSubSubscriber } from '../helpers/websub-subscriber.ts';
 import { markdownArticle, TEST_SITE, Workspace } from '../helpers/workspace.ts';
 
@@ -59,17 +59,7 @@ async function startHub(site: object = HUB_SITE): Promise<Harness> {
     publish: () => publish({ ...ws.stores(), queue: outbox }),
   };
   await harness.publish();
-  const server = await serveDirectory(ws.outDir, {
-    port: 0,
-    routes: localHubRoutes({
-      content: new FsStore(ws.contentDir),
-      siteUrl: () => undefined,
-      state,
-      queue: outbox,
-      clock: ws.clock,
-      allowPrivateTargets: true,
-    }),
-  });
+  const server = await serveWithLocalHub(ws, { state, queue: outbox });
   open.push(server, { close: () => ws.dispose() });
   const deps: DeliveryDeps = {
     ...deliveryDeps(state, createHttpSender({ allowPrivateTargets: true, timeoutMs: 10_000 }), { output }),
@@ -480,17 +470,7 @@ describe('the hub’s answers', () => {
     open.push({ close: () => ws.dispose() });
     await mkdir(ws.outDir, { recursive: true });
     const state = new FsStore(ws.stateDir);
-    const server = await serveDirectory(ws.outDir, {
-      port: 0,
-      routes: localHubRoutes({
-        content: new FsStore(ws.contentDir),
-        siteUrl: () => undefined,
-        state,
-        queue: new OutboxQueue(state),
-        clock: ws.clock,
-        allowPrivateTargets: false,
-      }),
-    });
+    const server = await serveWithLocalHub(ws, { state, queue: new OutboxQueue(state), allowPrivateTargets: false });
     open.push(server);
     const response = await fetch(`${server.url}/hub`, {
       method: 'POST',

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FsStore } from '../../functions/adapters/fs-store.ts';
 import { createHttpSender } from '../../functions/adapters/http-sender.ts';
-import { type RunningServer, serveDirectory } from '../../functions/adapters/http-server.ts';
+import type { RunningServer } from '../../functions/adapters/http-server.ts';
 import { OutboxQueue } from '../../functions/adapters/outbox-queue.ts';
-import { localHubRoutes } from '../../functions/cli/local-hub.ts';
 import { deliveryDeps, drainOutbox } from '../../functions/pipeline/deliver.ts';
 import { publish } from '../../functions/pipeline/publish.ts';
 import { HubSubscriptions } from '../../functions/pipeline/websub/subscriptions.ts';
+import { serveWithLocalHub } from '../helpers/local-hub.ts';
 import { startSubscriber, type WebSubSubscriber } from '../helpers/websub-subscriber.ts';
 import { TEST_SITE, Workspace } from '../helpers/workspace.ts';
 
@@ -39,17 +39,7 @@ async function startHub() {
   const outbox = new OutboxQueue(state);
   const run = () => publish({ ...ws.stores(), queue: outbox });
   await run();
-  const server: RunningServer = await serveDirectory(ws.outDir, {
-    port: 0,
-    routes: localHubRoutes({
-      content: new FsStore(ws.contentDir),
-      siteUrl: () => undefined,
-      state,
-      queue: outbox,
-      clock: ws.clock,
-      allowPrivateTargets: true,
-    }),
-  });
+  const server: RunningServer = await serveWithLocalHub(ws, { state, queue: outbox });
   const sub: WebSubSubscriber = await startSubscriber();
   open.push(server, sub, { close: () => ws.dispose() });
   const deps = {
