@@ -46,29 +46,24 @@ async function loadSizeReader(): Promise<SizeReader> {
 export interface ResolvedMedia {
   /** The article with `media` and a `contentHash` that covers it. */
   readonly article: Article;
-  /** Published path per image key (null: missing or refused). */
-  readonly paths: ReadonlyMap<string, string | null>;
   readonly warnings: readonly SourceWarning[];
 }
 
 /** Reads and sizes an article's local images; a missing, unreadable or refused one is a warning, never a rejection. */
 export async function resolveMedia(content: ObjectStore, article: Article): Promise<ResolvedMedia> {
-  if (article.assets.length === 0) return { article, paths: new Map(), warnings: [] };
+  if (article.assets.length === 0) return { article, warnings: [] };
   const readSize = await loadSizeReader();
   const media: Record<string, AssetInfo> = {};
-  const paths = new Map<string, string | null>();
   const warnings: SourceWarning[] = [];
   for (const key of article.assets) {
     const facts = await imageFacts(content, key, readSize);
     if ('reason' in facts) {
       warnings.push({ file: article.source, reason: `image ${key}: ${facts.reason}` });
-      paths.set(key, null);
     } else {
       media[key] = mediaEntry(facts);
-      paths.set(key, facts.path);
     }
   }
-  return { article: withMedia(article, media), paths, warnings };
+  return { article: withMedia(article, media), warnings };
 }
 
 async function imageFacts(
