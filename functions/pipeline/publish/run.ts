@@ -203,7 +203,7 @@ export class Run {
     const collections = this.#c.collections;
     await collections.openAll([SITE_COLLECTION_ID, ...(run.touched ?? [])]);
     await collections.settle();
-    run.touched = [...new Set([...(run.touched ?? []), ...collections.openIds()])].sort();
+    this.#rememberTouched();
     // A forced render may change every feed document: their hashes go to a journal object, not the root.
     run.feedHashes = run.forcePages ? null : await collections.feedHashes(false);
     await this.#c.journal.write(this.#c.head);
@@ -325,15 +325,26 @@ export class Run {
 
   /** Stores the source index and the collections, then records in the root object that they are stored. */
   async #checkpoint(): Promise<void> {
-    const run = this.#run;
     await this.#c.index.flush();
     this.#c.head.nextDue = await this.#c.schedule.flush();
     await this.#c.collections.flush();
-    run.touched = [...new Set([...(run.touched ?? []), ...this.#c.collections.openIds()])].sort();
-    run.batches = run.batches.map(({ events }) => ({ events }));
-    run.flushed = batchCount(run);
+    this.#rememberTouched();
+    this.#forgetDeltas();
     await this.#c.journal.write(this.#c.head);
     this.#journaled = true;
+  }
+
+  /** Adds the collections open now to the run's touched set (the render opens them again after a restart). */
+  #rememberTouched(): void {
+    const run = this.#run;
+    run.touched = [...new Set([...(run.touched ?? []), ...this.#c.collections.openIds()])].sort();
+  }
+
+  /** The collections holding the batches' deltas are stored: keep only the batches' events. */
+  #forgetDeltas(): void {
+    const run = this.#run;
+    run.batches = run.batches.map(({ events }) => ({ events }));
+    run.flushed = batchCount(run);
   }
 
   async #render(): Promise<boolean> {
@@ -361,8 +372,7 @@ export class Run {
       return false;
     }
     // Every open collection's directory is stored now; their deltas need not be re-applied.
-    run.batches = run.batches.map(({ events }) => ({ events }));
-    run.flushed = batchCount(run);
+    this.#forgetDeltas();
     if (collections.hasEmptied()) {
       // Recorded before a topic's state is removed, so a crash in the removal never re-applies deltas to it.
       await this.#c.journal.write(this.#c.head);
