@@ -69,11 +69,7 @@ export class SourceIndex {
   /** Loads every shard (a full reconcile): one listing, then only the shards that exist. */
   async loadAll(): Promise<void> {
     if (this.#complete) return;
-    const existing: string[] = [];
-    for await (const info of this.#state.list(SOURCE_INDEX_PREFIX)) {
-      const match = SHARD_KEY.exec(info.key);
-      if (match?.[1] !== undefined && !this.#shards.has(match[1])) existing.push(match[1]);
-    }
+    const existing = [...(await this.#listShards()).keys()].filter((shard) => !this.#shards.has(shard));
     this.#summaryStale = true;
     await mapLimit(existing, IO_CONCURRENCY, (shard) => this.#load(shard));
     for (let i = 0; i < 256; i++) {
@@ -100,14 +96,10 @@ export class SourceIndex {
     const object = await this.#state.get(SOURCE_REVISIONS_KEY);
     const stored = object === null ? null : parseSummary(textOf(object.body));
     if (stored === null) return false;
-    const stale: string[] = [];
-    const listed = new Set<string>();
-    for await (const info of this.#state.list(SOURCE_INDEX_PREFIX)) {
-      const shard = SHARD_KEY.exec(info.key)?.[1];
-      if (shard === undefined) continue;
-      listed.add(shard);
-      if (stored.get(shard)?.stamp !== info.revision) stale.push(shard);
-    }
+    const listed = await this.#listShards();
+    const stale = [...listed]
+      .filter(([shard, revision]) => stored.get(shard)?.stamp !== revision)
+      .map(([shard]) => shard);
     const summary = new Map<string, SummaryShard>();
     for (const [shard, entry] of stored) if (listed.has(shard) && !stale.includes(shard)) summary.set(shard, entry);
     this.#summary = summary;
@@ -156,11 +148,8 @@ export class SourceIndex {
    */
   async storeRevisions(): Promise<void> {
     if (!this.revisionsKnown || !this.#summaryStale) return;
-    const stamps = new Map<string, string>();
-    for await (const info of this.#state.list(SOURCE_INDEX_PREFIX)) {
-      const shard = SHARD_KEY.exec(info.key)?.[1];
-      if (shard !== undefined) stamps.set(shard, info.revision);
-    }
+    // Listed again: the run's flushes moved the revisions of the shards it wrote.
+    const stamps = await this.#listShards();
     const missing = [...stamps.keys()].filter((shard) => !this.#shards.has(shard) && !this.#summary?.has(shard));
     await mapLimit(missing, IO_CONCURRENCY, (shard) => this.#load(shard));
     const shards: Record<string, (string | readonly string[])[]> = {};
@@ -169,15 +158,23 @@ export class SourceIndex {
       const entries =
         loaded === undefined
           ? (this.#summary?.get(shard)?.entries ?? [])
-          : [...loaded]
-              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-              .map(([key, entry]) =>
-                entry.error === undefined ? [key, entry.revision] : [key, entry.revision, entry.error],
-              );
+          : byKey(loaded).map(([key, entry]) =>
+              entry.error === undefined ? [key, entry.revision] : [key, entry.revision, entry.error],
+            );
       shards[shard] = [stamps.get(shard) as string, ...entries];
     }
     await this.#state.put(SOURCE_REVISIONS_KEY, `${JSON.stringify({ format: 1, shards })}\n`, JSON_TYPE);
     this.#summaryStale = false;
+  }
+
+  /** The stored shards by name, each with its object's revision: one listing of `sources/`. */
+  async #listShards(): Promise<Map<string, string>> {
+    const shards = new Map<string, string>();
+    for await (const info of this.#state.list(SOURCE_INDEX_PREFIX)) {
+      const shard = SHARD_KEY.exec(info.key)?.[1];
+      if (shard !== undefined) shards.set(shard, info.revision);
+    }
+    return shards;
   }
 
   async #load(shard: string): Promise<void> {
@@ -258,14 +255,17 @@ export class SourceIndex {
       if (entries.size === 0) {
         await this.#state.delete(key);
       } else {
-        const sorted = Object.fromEntries(
-          [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([source, entry]) => [source, pack(entry)]),
-        );
+        const sorted = Object.fromEntries(byKey(entries).map(([source, entry]) => [source, pack(entry)]));
         await this.#state.put(key, `${JSON.stringify({ format: 1, sources: sorted })}\n`, JSON_TYPE);
       }
       this.#dirty.delete(shard);
     });
   }
+}
+
+/** A shard's entries sorted by source key, so equal content gives equal bytes. */
+function byKey(entries: ReadonlyMap<string, SourceEntry>): [string, SourceEntry][] {
+  return [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** The stored revision summary by shard, or null when it is not one wirefeed writes (then the shards are read). */
