@@ -22,7 +22,7 @@ import type { ParallelNormalizer } from '../core/ports.ts';
  */
 export const POOL_THRESHOLD = 400;
 
-/** Requests each worker holds at once: one in hand and one waiting, so a worker never idles on a round trip. */
+/** Requests each worker holds at once: one in hand and the rest waiting, so a worker never idles on a round trip. */
 const IN_FLIGHT_PER_WORKER = 4;
 
 export interface PoolRequest {

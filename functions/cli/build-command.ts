@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { defaultWorkers, NormalizePool } from '../adapters/normalize-pool.ts';
+import { NormalizePool } from '../adapters/normalize-pool.ts';
 import { OutboxQueue } from '../adapters/outbox-queue.ts';
 import { printable, printableJson } from '../core/display.ts';
 import { systemClock } from '../core/ports.ts';
@@ -50,8 +50,9 @@ export function buildTargets(values: {
  * Its threads start only if the run examines at least `POOL_THRESHOLD` sources, so a small rebuild starts none.
  */
 function poolFor(targets: BuildTargets): NormalizePool | undefined {
-  const workers = targets.jobs === undefined ? defaultWorkers() : targets.jobs - 1;
-  if (workers < 1 || (targets.jobs === undefined && availableParallelism() < 2)) return undefined;
+  // The main thread is one of the jobs: `--jobs 1`, or one core, leaves no worker.
+  const workers = (targets.jobs ?? availableParallelism()) - 1;
+  if (workers < 1) return undefined;
   return new NormalizePool({ workers });
 }
 
