@@ -270,17 +270,27 @@ async function pointsAtLoopback(targets: BuildTargets, io: CliIo): Promise<boole
  * a terminal; SIGHUP when not (in a terminal SIGHUP keeps its meaning, the terminal went away, and stops the server).
  */
 export const devCommand: Command = async (argv, io) => {
-  const dev = await startDev(argv, io);
+  let dev: DevServer | undefined;
+  let requested = false;
   const reconcile = () => {
     io.stdout('wirefeed: rebuilding every source\n');
-    void dev.reconcile();
+    if (dev === undefined) requested = true;
+    else void dev.reconcile();
   };
   const terminal = process.stdin.isTTY === true;
+  // SIGHUP's handler is in place before the "serving" line is printed: a caller that sends SIGHUP on seeing that
+  // line must never meet the default action, which ends the process. One that comes during start-up is kept.
+  if (!terminal) process.on('SIGHUP', reconcile);
+  try {
+    dev = await startDev(argv, io);
+  } catch (error) {
+    process.off('SIGHUP', reconcile);
+    throw error;
+  }
+  if (requested) void dev.reconcile();
   if (terminal) {
     process.stdin.on('data', reconcile);
     io.stdout('wirefeed: press Enter to rebuild every source\n');
-  } else {
-    process.on('SIGHUP', reconcile);
   }
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
